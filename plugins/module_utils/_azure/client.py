@@ -1,0 +1,161 @@
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
+"""The Site Recovery SDK client and plain ARM reads, through one azure-core pipeline. No Ansible in here.
+
+The pipeline is the SDK's own: bearer-token authentication for the cloud's scope, azure-core's RetryPolicy (which
+honours Retry-After on throttled and failing requests), our user agent, and TLS verification unless
+cert_validation_mode is ignore.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.auth import (
+    AuthSettings,
+    build_credential,
+    resolve_auth_settings,
+)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.cloud import CloudEndpoints, resolve_cloud
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError, azure_operation
+
+try:
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceExistsError,
+        ResourceNotFoundError,
+        map_error,
+    )
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+    from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
+except ImportError:  # reported by AzureModule through missing_required_lib
+    SiteRecoveryManagementClient = None
+
+COLLECTION_NAME = "avsdr.site_recovery"
+COLLECTION_VERSION = "0.1.0"  # keep equal to galaxy.yml's version (a unit test checks)
+SUBSCRIPTIONS_API_VERSION = "2022-12-01"
+# Sign-in hosts of the public and sovereign clouds; instance discovery can only vouch for Microsoft's own authorities.
+MICROSOFT_LOGIN_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.windows.net",
+        "login.microsoft.com",
+        "sts.windows.net",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+        "login.microsoftonline.us",
+        "login-us.microsoftonline.com",
+    }
+)
+
+
+def collection_user_agent(ansible_version: str | None = None) -> str:
+    """``avsdr.site_recovery/<version> [Ansible/<version>]``; azure-core appends the SDK, Python and platform and
+    AZURE_HTTP_USER_AGENT when set."""
+    agent = f"{COLLECTION_NAME}/{COLLECTION_VERSION}"
+    return f"{agent} Ansible/{ansible_version}" if ansible_version else agent
+
+
+def site_recovery_client(
+    credential,
+    subscription_id: str,
+    cloud: CloudEndpoints,
+    *,
+    verify: bool = True,
+    user_agent: str | None = None,
+    **kwargs,
+):
+    """A SiteRecoveryManagementClient for ``cloud``; ``kwargs`` go to the client (polling_interval, retry_total...)."""
+    return SiteRecoveryManagementClient(
+        credential,
+        subscription_id,
+        base_url=cloud.resource_manager,
+        credential_scopes=[cloud.credential_scope],
+        user_agent=user_agent or collection_user_agent(),
+        connection_verify=verify,
+        **kwargs,
+    )
+
+
+class ArmReader:
+    """Plain ARM GETs (resources the Site Recovery SDK does not model) through an SDK client's pipeline."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    @azure_operation("read {resource_id}")
+    def get_json(self, resource_id: str, api_version: str) -> dict:
+        """GET ``resource_id`` (an ARM path such as ``/subscriptions/.../instanceView``) and return its JSON body."""
+        request = HttpRequest("GET", "/" + resource_id.lstrip("/"), params={"api-version": api_version})
+        response = self._client.send_request(request)
+        if response.status_code != 200:
+            error_map = {401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError}
+            map_error(status_code=response.status_code, response=response, error_map=error_map)
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        return response.json()
+
+
+@azure_operation("list the subscriptions the identity can use")
+def first_subscription_id(reader: ArmReader) -> str:
+    """The first subscription the credential sees, as azure.azcollection does for managed identity without one."""
+    subscriptions = reader.get_json("/subscriptions", SUBSCRIPTIONS_API_VERSION).get("value") or []
+    if not subscriptions:
+        raise AzureApiError("the identity has access to no subscription; set subscription_id", code="NoSubscription")
+    return subscriptions[0]["subscriptionId"]
+
+
+@dataclasses.dataclass
+class AzureConnection:
+    """Everything needed to talk to one subscription: settings, cloud endpoints and the credential."""
+
+    settings: AuthSettings
+    cloud: CloudEndpoints
+    credential: object
+    subscription_id: str
+    user_agent: str
+
+    def site_recovery_client(self, **kwargs):
+        return site_recovery_client(
+            self.credential,
+            self.subscription_id,
+            self.cloud,
+            verify=self.settings.verify_tls,
+            user_agent=self.user_agent,
+            **kwargs,
+        )
+
+    def sign_in_hint(self, error: AzureApiError) -> str | None:
+        """Advice for the classic private-cloud failure: instance discovery on for a non-Microsoft authority."""
+        authority = self.settings.adfs_authority_url or self.cloud.active_directory
+        if (
+            self.settings.disable_instance_discovery
+            or urlparse(authority).hostname in MICROSOFT_LOGIN_HOSTS
+            or "Authentication" not in (error.code or "") + error.message
+        ):
+            return None
+        return (
+            f"The sign-in authority {authority} is not a Microsoft one, so Microsoft's instance discovery cannot "
+            "validate it: set disable_instance_discovery=true (or AZURE_DISABLE_INSTANCE_DISCOVERY=true) for private "
+            "clouds and emulators."
+        )
+
+
+def open_connection(
+    params: Mapping, environ: Mapping | None = None, *, user_agent: str | None = None, **resolve_kwargs
+):
+    """Resolve settings, cloud and credential from module parameters and environment; raises AzureApiError."""
+    settings = resolve_auth_settings(params, environ, **resolve_kwargs)
+    cloud = resolve_cloud(settings.cloud_environment, verify=settings.verify_tls)
+    credential = build_credential(settings, cloud)
+    user_agent = user_agent or collection_user_agent()
+    subscription_id = settings.subscription_id
+    if subscription_id is None:
+        # Listing subscriptions needs no subscription: the SDK client is only borrowed for its pipeline.
+        listing_client = site_recovery_client(credential, "", cloud, verify=settings.verify_tls, user_agent=user_agent)
+        subscription_id = first_subscription_id(ArmReader(listing_client))
+    return AzureConnection(settings, cloud, credential, subscription_id, user_agent)
