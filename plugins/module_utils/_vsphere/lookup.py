@@ -1,0 +1,118 @@
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
+"""Find one VM by moid, then UUID, then name (narrowed by datacenter and folder); never guess between several."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class VmLookupError(Exception):
+    """No VM, or more than one, matches; candidates lists what was found (inventory paths)."""
+
+    def __init__(self, msg: str, candidates: list[str] | None = None):
+        super().__init__(msg)
+        self.msg = msg
+        self.candidates = candidates or []
+
+
+@dataclass(frozen=True)
+class VmLocation:
+    moid: str
+    name: str
+    datacenter: str | None
+    folder: str  # relative to the datacenter's VM root folder ("" at the root), e.g. "Workloads/web"
+
+    @property
+    def path(self) -> str:
+        parts = ["", self.datacenter or "?", "vm", *([self.folder] if self.folder else []), self.name]
+        return "/".join(parts)
+
+    def describe(self) -> str:
+        return f"{self.path} (moid {self.moid})"
+
+
+def location_from_ancestors(moid: str, name: str, ancestors: list[tuple[str, str]]) -> VmLocation:
+    """Build a location from (type, name) ancestors, root first: ..., Datacenter, vm root folder, folders."""
+    datacenter = None
+    below_datacenter: list[str] = []
+    for kind, ancestor in ancestors:
+        if kind == "Datacenter":
+            datacenter, below_datacenter = ancestor, []
+        elif datacenter is not None:
+            below_datacenter.append(ancestor)
+    return VmLocation(moid, name, datacenter, "/".join(below_datacenter[1:]))
+
+
+def normalize_folder(folder: str, datacenter: str | None) -> str:
+    """Accept "/DC/vm/a/b", "DC/vm/a/b", "/vm/a/b", "vm/a/b", "a/b" or "/a/b" and return "a/b"."""
+    parts = [part for part in folder.strip().split("/") if part]
+    if len(parts) >= 2 and parts[1] == "vm" and (datacenter is None or parts[0] == datacenter):
+        parts = parts[2:]
+    elif parts and parts[0] == "vm":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def matches_location(location: VmLocation, folder: str | None, datacenter: str | None) -> bool:
+    if datacenter and location.datacenter != datacenter:
+        return False
+    return folder is None or normalize_folder(folder, location.datacenter) == location.folder
+
+
+def pick_one(locations: list[VmLocation], what: str, folder: str | None, datacenter: str | None) -> VmLocation:
+    """The single location that matches folder/datacenter; errors list every candidate with its inventory path."""
+    matching = [loc for loc in locations if matches_location(loc, folder, datacenter)]
+    if len(matching) == 1:
+        return matching[0]
+    narrowing = ", ".join(
+        f"{key} {value!r}" for key, value in (("datacenter", datacenter), ("folder", folder)) if value
+    )
+    if not matching:
+        msg = f"No VM found with {what}"
+        if locations:
+            msg += f" in {narrowing}; VMs with that identity: " + "; ".join(loc.describe() for loc in locations)
+        raise VmLookupError(msg, [loc.path for loc in locations])
+    msg = f"{len(matching)} VMs match {what}" + (f" in {narrowing}" if narrowing else "")
+    msg += ": " + "; ".join(loc.describe() for loc in matching)
+    msg += ". Name the VM by moid or uuid, or narrow it down with folder and datacenter"
+    raise VmLookupError(msg, [loc.path for loc in matching])
+
+
+def find_vm(
+    client,
+    moid: str | None = None,
+    uuid: str | None = None,
+    use_instance_uuid: bool = False,
+    name: str | None = None,
+    folder: str | None = None,
+    datacenter: str | None = None,
+) -> VmLocation:
+    """Resolve a VM with client (a VSphereClient or anything with the same read methods)."""
+
+    def locate(vm_moid: str, vm_name: str | None = None) -> VmLocation:
+        if vm_name is None:
+            props = client.get_properties("VirtualMachine", vm_moid, ["name"])
+            if props is None:
+                raise VmLookupError(f"No VM with moid {vm_moid!r}")
+            vm_name = props["name"]
+        return location_from_ancestors(vm_moid, vm_name, client.inventory_path("VirtualMachine", vm_moid))
+
+    if moid:
+        return locate(moid)
+    if uuid:
+        kind = "instance UUID" if use_instance_uuid else "BIOS UUID"
+        # One property-collector read over all VMs: SearchIndex.FindAllByUuid is missing from some endpoints.
+        path = "config.instanceUuid" if use_instance_uuid else "config.uuid"
+        found = [
+            vm_moid
+            for vm_moid, props in client.list_properties("VirtualMachine", ["name", path])
+            if (props.get(path) or "").lower() == uuid.lower()
+        ]
+        return pick_one([locate(vm_moid) for vm_moid in found], f"{kind} {uuid!r}", folder, datacenter)
+    if name:
+        named = [(vm_moid, props.get("name")) for vm_moid, props in client.list_properties("VirtualMachine", ["name"])]
+        found = [locate(vm_moid, vm_name) for vm_moid, vm_name in named if vm_name == name]
+        return pick_one(found, f"name {name!r}", folder, datacenter)
+    raise VmLookupError("Name the VM with one of moid, uuid or name")

@@ -1,0 +1,310 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vmware_tools_state
+short_description: Make sure VMware Tools in a VM are installed, running or up to date
+version_added: 0.1.0
+description:
+  - States what VMware Tools in a vSphere VM must be and gets there. The end of a failback from Azure to
+    Azure VMware Solution (AVS) is the main use; ASR disables the tools of Windows VMs when it fails them over to
+    Azure and enables them again on failback, and a failback is not done before they run.
+  - With O(state=running) the module waits until the tools run, reading only C(guest.toolsRunningStatus) through
+    the property collector on each poll. Waiting is not a change.
+  - With O(state=current) it also upgrades the tools when vCenter reports them upgradeable.
+  - Optionally powers the VM on and sets the tools upgrade policy.
+  - Failures say what to do next, for example how to start the tools inside a Windows guest whose tools stay
+    disabled after a failback.
+author:
+  - avsdr.site_recovery contributors (@avsdr)
+options:
+  moid:
+    description:
+      - The managed object id of the VM, for example V(vm-42). Used first when several of O(moid), O(uuid) and
+        O(name) are given.
+    type: str
+  uuid:
+    description:
+      - The BIOS UUID of the VM, or its instance UUID with O(use_instance_uuid=true). Used when O(moid) is not given.
+    type: str
+  use_instance_uuid:
+    description:
+      - Whether O(uuid) is the vCenter instance UUID (C(config.instanceUuid)) instead of the BIOS UUID.
+    type: bool
+    default: false
+  name:
+    description:
+      - The name of the VM. Used when neither O(moid) nor O(uuid) is given.
+      - When several VMs have this name, narrow it down with O(folder) and O(datacenter); the module fails and lists
+        the candidates rather than pick one.
+    type: str
+  folder:
+    description:
+      - The VM folder that holds the VM, as V(/SDDC-Datacenter/vm/Workloads), V(vm/Workloads) or V(Workloads).
+      - Narrows a lookup by O(name) or O(uuid).
+    type: str
+  datacenter:
+    description:
+      - The datacenter that holds the VM. Narrows a lookup by O(name) or O(uuid).
+    type: str
+  state:
+    description:
+      - V(running) the VM is powered on and its tools run; the module waits up to O(timeout) for them.
+      - V(current) as V(running), and the tools are up to date; when C(toolsVersionStatus2) says they can be
+        upgraded the module upgrades them and waits for the vSphere task.
+      - V(present) the tools are installed, running or not; the module never waits.
+    type: str
+    choices: [present, running, current]
+    default: running
+  power_on:
+    description:
+      - Power a VM that is not powered on before waiting for its tools (a change). Ignored with O(state=present).
+      - When false, a VM that is off fails the task with what to do.
+    type: bool
+    default: false
+  upgrade_policy:
+    description:
+      - The tools upgrade policy the VM must have. Set through a VM reconfiguration only when different (a change).
+      - V(manual) leaves upgrades to an operator (or O(state=current)); V(upgradeAtPowerCycle) lets vSphere upgrade
+        the tools when the VM power-cycles.
+      - When not set, the policy is left as it is.
+    type: str
+    choices: [manual, upgradeAtPowerCycle]
+  timeout:
+    description:
+      - Seconds to wait in total for the power-on, the tools to run and an upgrade to finish.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - avsdr.site_recovery.vsphere_auth
+  - avsdr.site_recovery.attributes
+  - avsdr.site_recovery.attributes.VSPHERE_GROUP
+attributes:
+  check_mode:
+    support: full
+    details: Reports the actions it would take and the predicted tools view, and neither changes nor waits.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+notes:
+  - Finding the VM and reading its tools state take a few property-collector calls; each poll while waiting is one.
+  - When the vCenter session expires during a wait, the module logs in again once.
+seealso:
+  - module: community.vmware.vmware_guest_tools_wait
+  - module: ansible.windows.win_service
+"""
+
+EXAMPLES = r"""
+- name: After a failback to AVS, wait until VMware Tools run again in the Windows VM
+  avsdr.site_recovery.vmware_tools_state:
+    hostname: "{{ avs_vcenter_hostname }}"
+    username: "{{ avs_vcenter_username }}"
+    password: "{{ avs_vcenter_password }}"
+    name: web-win-01
+    datacenter: SDDC-Datacenter
+    folder: Workloads
+    state: running
+    timeout: 900
+  register: tools
+
+- name: Tell the operator how long the guest took to report its tools
+  ansible.builtin.debug:
+    msg: "{{ tools.vmware_tools.vm_name }}: tools {{ tools.vmware_tools.running_status }} after {{ tools.vmware_tools.wait_seconds }} s"
+
+- name: Fail back a group of VMs and wait for their tools, connection set once for the whole vsphere group
+  module_defaults:
+    group/avsdr.site_recovery.vsphere:
+      hostname: "{{ avs_vcenter_hostname }}"
+      username: "{{ avs_vcenter_username }}"
+      password: "{{ avs_vcenter_password }}"
+  block:
+    - name: Power on the failed-back VMs that ASR left off, then wait for their tools
+      avsdr.site_recovery.vmware_tools_state:
+        name: "{{ item }}"
+        power_on: true
+      loop: [web-win-01, web-lin-02]
+
+    - name: Keep the tools current and let vSphere upgrade them at the next power cycle
+      avsdr.site_recovery.vmware_tools_state:
+        moid: vm-1042
+        state: current
+        upgrade_policy: upgradeAtPowerCycle
+
+- name: Only check that the tools are installed, whatever the VM is doing (connection from VMWARE_* variables)
+  avsdr.site_recovery.vmware_tools_state:
+    uuid: 5032c8a5-9c1e-4b6f-8a3e-6c5d7f2b9a10
+    use_instance_uuid: true
+    state: present
+
+- name: When the tools of a Windows VM stay disabled after the failback, start them inside the guest and wait again
+  block:
+    - name: Wait for VMware Tools
+      avsdr.site_recovery.vmware_tools_state:
+        name: db-win-03
+        timeout: 600
+  rescue:
+    - name: Set the VMTools service to Automatic and start it
+      ansible.windows.win_service:
+        name: VMTools
+        start_mode: auto
+        state: started
+      delegate_to: db-win-03
+
+    - name: Wait for VMware Tools again
+      avsdr.site_recovery.vmware_tools_state:
+        name: db-win-03
+        timeout: 300
+"""
+
+RETURN = r"""
+vmware_tools:
+  description: The VM and its tools after the run (in check mode, as predicted).
+  returned: success, and on failure once the VM was found
+  type: dict
+  contains:
+    vm_name:
+      description: The name of the VM.
+      type: str
+      sample: web-win-01
+    moid:
+      description: The managed object id of the VM.
+      type: str
+      sample: vm-1042
+    instance_uuid:
+      description: The vCenter instance UUID of the VM.
+      type: str
+      sample: 5032c8a5-9c1e-4b6f-8a3e-6c5d7f2b9a10
+    guest_id:
+      description: The configured guest OS id.
+      type: str
+      sample: windows2019srv_64Guest
+    guest_family:
+      description: The guest family the tools report; derived from the configured guest id when they never ran.
+      type: str
+      sample: windowsGuest
+    power_state:
+      description: The power state of the VM.
+      type: str
+      sample: poweredOn
+    running_status:
+      description: C(guest.toolsRunningStatus).
+      type: str
+      sample: guestToolsRunning
+    tools_status:
+      description: C(guest.toolsStatus), the older summary vCenter still fills.
+      type: str
+      sample: toolsOk
+    version:
+      description: The tools version number as vCenter reports it.
+      type: str
+      sample: "12352"
+    version_status:
+      description: C(guest.toolsVersionStatus2).
+      type: str
+      sample: guestToolsCurrent
+    install_type:
+      description: How the tools were installed (C(guestToolsTypeMSI), C(guestToolsTypeOpenVMTools), ...).
+      type: str
+      sample: guestToolsTypeMSI
+    upgrade_policy:
+      description: The tools upgrade policy of the VM.
+      type: str
+      sample: manual
+    wait_seconds:
+      description: Seconds the run waited for the tools (0 when it did not wait).
+      type: float
+      sample: 42.5
+actions:
+  description:
+    - What the run did (in check mode, would do), in order; on failure, what it did or attempted before failing.
+    - V(wait_for_tools) alone is not a change.
+  returned: success, and on failure once the VM was found
+  type: list
+  elements: str
+  sample: [power_on, wait_for_tools]
+candidates:
+  description: The inventory paths of the VMs that matched an ambiguous or narrowed lookup.
+  returned: when the VM lookup failed
+  type: list
+  elements: str
+  sample: [/SDDC-Datacenter/vm/Workloads/web-win-01, /SDDC-Datacenter/vm/Staging/web-win-01]
+error:
+  description: The vSphere operation that failed and its fault.
+  returned: when a vSphere call failed
+  type: dict
+  sample: {operation: "upgrade VMware Tools in VM vm-1042", fault: "ToolsUnavailable", message: "..."}
+"""
+
+# Ansible modules keep their documentation first, so the imports follow it.
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vmtools.runner import ToolsRunner  # noqa: E402
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vmtools.state import (  # noqa: E402
+    Desired,
+    ToolsStateError,
+    diff_view,
+    is_change,
+    plan_actions,
+)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.errors import VSphereError  # noqa: E402
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.lookup import (  # noqa: E402
+    VmLookupError,
+    find_vm,
+)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.module import VSphereModule  # noqa: E402
+
+LOOKUP_OPTIONS = ("moid", "uuid", "use_instance_uuid", "name", "folder", "datacenter")
+
+
+def argument_spec() -> dict:
+    return {
+        "moid": {"type": "str"},
+        "uuid": {"type": "str"},
+        "use_instance_uuid": {"type": "bool", "default": False},
+        "name": {"type": "str"},
+        "folder": {"type": "str"},
+        "datacenter": {"type": "str"},
+        "state": {"type": "str", "default": "running", "choices": ["present", "running", "current"]},
+        "power_on": {"type": "bool", "default": False},
+        "upgrade_policy": {"type": "str", "choices": ["manual", "upgradeAtPowerCycle"]},
+        "timeout": {"type": "int", "default": 600},
+    }
+
+
+def progress(runner: ToolsRunner | None) -> dict:
+    """What a failed run did before it failed: a power-on is a change even when the wait after it times out."""
+    return {"changed": is_change(runner.performed), "actions": runner.performed} if runner else {}
+
+
+def main() -> None:
+    vsphere = VSphereModule(
+        argument_spec=argument_spec(), required_one_of=[("moid", "uuid", "name")], supports_check_mode=True
+    )
+    params = vsphere.params
+    desired = Desired(params["state"], params["power_on"], params["upgrade_policy"])
+    before = runner = None
+    try:
+        vm = find_vm(vsphere.client, **{option: params[option] for option in LOOKUP_OPTIONS})
+        runner = ToolsRunner(vsphere.client, vm.moid, params["timeout"])
+        before = runner.read_view()
+        # Deciding the whole plan first makes a run that cannot succeed fail before it changes anything.
+        planned, predicted = plan_actions(desired, before)
+        if vsphere.check_mode:
+            actions, after = planned, predicted
+        else:
+            actions, after = runner.converge(desired)
+    except ToolsStateError as exc:
+        vsphere.fail_json(exc.msg, vmware_tools=exc.view or before, **progress(runner))
+    except (VSphereError, VmLookupError) as exc:
+        vsphere.fail_from(exc, vmware_tools=before, **progress(runner))
+
+    result = {"changed": is_change(actions), "actions": actions, "vmware_tools": after}
+    if vsphere.module._diff:
+        result["diff"] = {"before": diff_view(before), "after": diff_view(after)}
+    vsphere.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

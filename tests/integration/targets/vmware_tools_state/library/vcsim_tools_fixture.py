@@ -1,0 +1,174 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vcsim_tools_fixture
+short_description: Test fixture, puts a VM of the vCenter simulator into a given power and VMware Tools state
+description:
+  - Creates (or removes) a VM in a VM folder of the first (or named) datacenter, powers it on or off and writes the
+    guest tools properties through the C(SET.<property>) extraConfig keys that vcsim applies as property updates.
+  - With O(when_powered_on) it first waits until the VM is powered on (by someone else), then waits O(delay) seconds:
+    run asynchronously, it plays a guest that boots and starts its tools while the module under test waits.
+options:
+  name: {description: VM name., type: str, required: true}
+  folder: {description: VM folder under the datacenter's VM root (created when missing)., type: str, required: true}
+  datacenter: {description: Datacenter name; the first one when not set., type: str}
+  state: {description: Whether the VM exists., type: str, choices: [present, absent], default: present}
+  guest_id: {description: Guest id for a new VM., type: str, default: windows2019srv_64Guest}
+  power_state: {description: Wanted power state., type: str, choices: [poweredOn, poweredOff]}
+  running_status: {description: guest.toolsRunningStatus to write., type: str}
+  version_status: {description: guest.toolsVersionStatus2 to write., type: str}
+  tools_status: {description: guest.toolsStatus to write., type: str}
+  when_powered_on: {description: Wait until the VM is powered on before writing the tools properties., type: bool, default: false}
+  expire_sessions_after:
+    description:
+      - Seconds after which to terminate every vCenter session of the same user opened after this fixture's own
+        (the session of a module started meanwhile), as a vCenter session that expires. Before O(delay).
+    type: float
+  delay: {description: Seconds to wait before writing the tools properties., type: float, default: 0}
+extends_documentation_fragment: [avsdr.site_recovery.vsphere_auth]
+"""
+
+import time  # noqa: E402
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.errors import VSphereError  # noqa: E402
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.module import VSphereModule  # noqa: E402
+
+try:
+    from pyVmomi import vim
+except ImportError:  # VSphereModule reports it
+    vim = None
+
+TASK_TIMEOUT = 60
+
+
+def find_child(parent, kind, name):
+    return next((child for child in parent.childEntity if isinstance(child, kind) and child.name == name), None)
+
+
+def datacenter_of(content, name):
+    datacenters = [dc for dc in content.rootFolder.childEntity if isinstance(dc, vim.Datacenter)]
+    return next(dc for dc in datacenters if name is None or dc.name == name)
+
+
+def ensure_vm(client, datacenter, folder_name, name, guest_id):
+    folder = find_child(datacenter.vmFolder, vim.Folder, folder_name) or datacenter.vmFolder.CreateFolder(folder_name)
+    vm = find_child(folder, vim.VirtualMachine, name)
+    if vm is not None:
+        return vm, False
+    compute = next(child for child in datacenter.hostFolder.childEntity if isinstance(child, vim.ComputeResource))
+    spec = vim.vm.ConfigSpec(
+        name=name,
+        guestId=guest_id,
+        numCPUs=1,
+        memoryMB=128,
+        files=vim.vm.FileInfo(vmPathName=f"[{datacenter.datastore[0].name}]"),
+    )
+    task = folder.CreateVM_Task(config=spec, pool=compute.resourcePool)
+    client.wait_for_task(task._moId, f"create VM {name}", TASK_TIMEOUT)
+    return find_child(folder, vim.VirtualMachine, name), True
+
+
+def set_power(client, vm, power_state):
+    if vm.runtime.powerState == power_state:
+        return False
+    task = vm.PowerOnVM_Task() if power_state == "poweredOn" else vm.PowerOffVM_Task()
+    client.wait_for_task(task._moId, f"set VM {vm.name} {power_state}", TASK_TIMEOUT)
+    return True
+
+
+def wait_powered_on(vm, timeout=TASK_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while vm.runtime.powerState != "poweredOn":
+        if time.monotonic() > deadline:
+            raise VSphereError(f"see VM {vm.name} powered on", f"still {vm.runtime.powerState} after {timeout} s")
+        time.sleep(0.5)
+
+
+def expire_later_sessions(content):
+    """Terminate the sessions of our user that were opened after ours; returns how many."""
+    manager = content.sessionManager
+    ours = manager.currentSession
+    later = [
+        session.key
+        for session in manager.sessionList
+        if session.userName == ours.userName and session.key != ours.key and session.loginTime > ours.loginTime
+    ]
+    if later:
+        manager.TerminateSession(sessionId=later)
+    return len(later)
+
+
+def write_tools(client, vm, params):
+    keys = {
+        "running_status": ["guest.toolsRunningStatus", "summary.guest.toolsRunningStatus"],
+        "version_status": ["guest.toolsVersionStatus2"],
+        "tools_status": ["guest.toolsStatus"],
+    }
+    values = [
+        vim.option.OptionValue(key=f"SET.{path}", value=params[option])
+        for option, paths in keys.items()
+        if params[option]
+        for path in paths
+    ]
+    if values:
+        spec = vim.vm.ConfigSpec(extraConfig=values)
+        client.reconfigure_vm(vm._moId, spec, f"write tools properties of VM {vm.name}", TASK_TIMEOUT)
+    return bool(values)
+
+
+def main():
+    vsphere = VSphereModule(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "folder": {"type": "str", "required": True},
+            "datacenter": {"type": "str"},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "guest_id": {"type": "str", "default": "windows2019srv_64Guest"},
+            "power_state": {"type": "str", "choices": ["poweredOn", "poweredOff"]},
+            "running_status": {"type": "str"},
+            "version_status": {"type": "str"},
+            "tools_status": {"type": "str"},
+            "when_powered_on": {"type": "bool", "default": False},
+            "expire_sessions_after": {"type": "float"},
+            "delay": {"type": "float", "default": 0},
+        }
+    )
+    params = vsphere.params
+    client = vsphere.client
+    try:
+        datacenter = datacenter_of(client.content, params["datacenter"])
+        if params["state"] == "absent":
+            folder = find_child(datacenter.vmFolder, vim.Folder, params["folder"])
+            vm = folder and find_child(folder, vim.VirtualMachine, params["name"])
+            if vm is not None:
+                set_power(client, vm, "poweredOff")
+                client.wait_for_task(vm.Destroy_Task()._moId, f"destroy VM {params['name']}", TASK_TIMEOUT)
+            vsphere.exit_json(changed=vm is not None)
+        vm, changed = ensure_vm(client, datacenter, params["folder"], params["name"], params["guest_id"])
+        if params["power_state"]:
+            changed |= set_power(client, vm, params["power_state"])
+        if params["when_powered_on"]:
+            wait_powered_on(vm)
+        expired = 0
+        if params["expire_sessions_after"] is not None:
+            time.sleep(params["expire_sessions_after"])
+            expired = expire_later_sessions(client.content)
+        time.sleep(params["delay"])
+        changed |= write_tools(client, vm, params)
+        vsphere.exit_json(
+            changed=changed,
+            moid=vm._moId,
+            instance_uuid=vm.config.instanceUuid,
+            uuid=vm.config.uuid,
+            expired_sessions=expired,
+        )
+    except VSphereError as exc:
+        vsphere.fail_from(exc)
+
+
+if __name__ == "__main__":
+    main()
