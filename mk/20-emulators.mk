@@ -12,6 +12,8 @@ VCSIM_BUILD := $(BUILD)/vcsim
 VCSIM_OURS := $(VCSIM_BUILD)/vcsim
 VCSIM_SOURCES := $(wildcard tests/emulators/vcsim/*.go)
 HARNESS := $(VPY) tests/emulators/harness/emulators.py
+# A free loopback port, for runs that bring up emulators of their own next to others.
+FREE_PORT = $$($(VPY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # Debian's Go toolchain and govmomi sources, installed only when missing; the package lists are refreshed only
 # when the install cannot find the packages.

@@ -12,6 +12,8 @@ description:
     guest tools properties through the C(SET.<property>) extraConfig keys that vcsim applies as property updates.
   - With O(when_powered_on) it first waits until the VM is powered on (by someone else), then waits O(delay) seconds:
     run asynchronously, it plays a guest that boots and starts its tools while the module under test waits.
+  - With O(power_off_during_upgrade) it waits until a VMware Tools upgrade task of the VM runs (started by someone
+    else), then powers the VM off: run asynchronously, it plays an operator who shuts the guest down mid-upgrade.
 options:
   name: {description: VM name., type: str, required: true}
   folder: {description: VM folder under the datacenter's VM root (created when missing)., type: str, required: true}
@@ -29,6 +31,10 @@ options:
         (the session of a module started meanwhile), as a vCenter session that expires. Before O(delay).
     type: float
   delay: {description: Seconds to wait before writing the tools properties., type: float, default: 0}
+  power_off_during_upgrade:
+    description: Wait for a running UpgradeTools_Task of the VM, then power the VM off (before anything else).
+    type: bool
+    default: false
 extends_documentation_fragment: [avsdr.site_recovery.vsphere_auth]
 """
 
@@ -38,11 +44,12 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.error
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.module import VSphereModule  # noqa: E402
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:  # VSphereModule reports it
-    vim = None
+    vim = vmodl = None
 
 TASK_TIMEOUT = 60
+POLL_SECONDS = 0.1
 
 
 def find_child(parent, kind, name):
@@ -86,6 +93,38 @@ def wait_powered_on(vm, timeout=TASK_TIMEOUT):
         if time.monotonic() > deadline:
             raise VSphereError(f"see VM {vm.name} powered on", f"still {vm.runtime.powerState} after {timeout} s")
         time.sleep(0.5)
+
+
+def upgrade_running(content, vm):
+    """Whether one of vCenter's recent tasks is a queued or running tools upgrade of vm (one collector call)."""
+    collector = vmodl.query.PropertyCollector
+    spec = collector.FilterSpec(
+        objectSet=[
+            collector.ObjectSpec(
+                obj=content.taskManager,
+                skip=True,
+                selectSet=[collector.TraversalSpec(name="recent", path="recentTask", type=vim.TaskManager)],
+            )
+        ],
+        propSet=[collector.PropertySpec(type=vim.Task, pathSet=["info.descriptionId", "info.entity", "info.state"])],
+    )
+    for task in content.propertyCollector.RetrieveContents([spec]) or []:
+        info = {prop.name: prop.val for prop in task.propSet}
+        if (
+            info.get("info.descriptionId") == "VirtualMachine.upgradeTools"
+            and info.get("info.entity") == vm
+            and info.get("info.state") in ("queued", "running")
+        ):
+            return True
+    return False
+
+
+def wait_for_upgrade(content, vm, timeout=TASK_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not upgrade_running(content, vm):
+        if time.monotonic() > deadline:
+            raise VSphereError(f"see a tools upgrade of VM {vm.name} run", f"none started within {timeout} s")
+        time.sleep(POLL_SECONDS)
 
 
 def expire_later_sessions(content):
@@ -135,6 +174,7 @@ def main():
             "when_powered_on": {"type": "bool", "default": False},
             "expire_sessions_after": {"type": "float"},
             "delay": {"type": "float", "default": 0},
+            "power_off_during_upgrade": {"type": "bool", "default": False},
         }
     )
     params = vsphere.params
@@ -149,6 +189,9 @@ def main():
                 client.wait_for_task(vm.Destroy_Task()._moId, f"destroy VM {params['name']}", TASK_TIMEOUT)
             vsphere.exit_json(changed=vm is not None)
         vm, changed = ensure_vm(client, datacenter, params["folder"], params["name"], params["guest_id"])
+        if params["power_off_during_upgrade"]:
+            wait_for_upgrade(client.content, vm)
+            changed |= set_power(client, vm, "poweredOff")
         if params["power_state"]:
             changed |= set_power(client, vm, params["power_state"])
         if params["when_powered_on"]:
