@@ -1,0 +1,113 @@
+"""Jobs: progress in scaled time, cancel, restart, resume, failures with ASR error details, $filter."""
+
+from __future__ import annotations
+
+import pytest
+from asr_support import FAILBACK_LATEST, RG, VAULT
+from azure.core.exceptions import HttpResponseError
+
+
+def _job_of(estate, vm: str) -> str:
+    return estate.item(vm).properties.current_scenario.job_id.rsplit("/", 1)[-1]
+
+
+def test_running_job_shows_task_progress_and_the_item_points_at_it(emulator, asr, estate):
+    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover", "task": 2})
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST, polling=False)
+    job_name = _job_of(estate, "web-win-01")
+    emulator.advance(10)
+    retry_after = emulator.raw("GET", f"{emulator.vault_path()}/replicationJobs/{job_name}").headers["Retry-After"]
+    assert retry_after == "1"  # 30 emulated seconds, scaled, at least 1
+    job = asr.replication_jobs.get(RG, VAULT, job_name).properties
+    assert (job.state, job.scenario_name, job.target_object_name) == ("InProgress", "UnplannedFailover", "web-win-01")
+    assert [t.state for t in job.tasks] == ["Succeeded", "Succeeded", "InProgress", "NotStarted"]
+    assert job.allowed_actions == ["Cancel"]
+    item = estate.item("web-win-01").properties
+    assert (item.protection_state, item.allowed_operations) == ("UnplannedFailoverInitiated", [])
+
+
+def test_cancel_stops_the_job_and_leaves_the_item_where_it_was(emulator, asr, estate):
+    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover"})
+    poller = asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST)
+    job = asr.replication_jobs.begin_cancel(RG, VAULT, _job_of(estate, "web-win-01")).result()
+    assert job.properties.state == "Cancelled"
+    with pytest.raises(HttpResponseError) as caught:
+        poller.result()
+    assert caught.value.error.code == "OperationCanceled"
+    item = estate.item("web-win-01").properties
+    assert (item.protection_state, item.current_scenario.scenario_name) == ("Protected", "None")
+    with pytest.raises(HttpResponseError) as caught:
+        asr.replication_jobs.begin_cancel(RG, VAULT, job.name)
+    assert caught.value.status_code == 409
+
+
+def test_injected_job_error_carries_service_and_provider_error_details(emulator, asr, estate):
+    emulator.control("POST", "faults", {"kind": "job_error", "scenario": "UnplannedFailover", "code": "8038"})
+    with pytest.raises(HttpResponseError) as caught:
+        asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST).result()
+    assert caught.value.error.code == "8038"
+    assert "bring up the on-premises virtual machine" in caught.value.error.message
+    (job,) = asr.replication_jobs.list(RG, VAULT, filter="jobStatus eq 'Failed'")
+    error = job.properties.errors[0]
+    assert error.service_error_details.code == "8038"
+    assert "memory" in error.service_error_details.possible_causes
+    assert "vMotion" in error.service_error_details.recommended_action
+    assert error.provider_error_details.error_code == 8038
+    failed_task = next(t for t in job.properties.tasks if t.state == "Failed")
+    assert failed_task.errors[0].service_error_details.code == "8038"
+    assert job.properties.allowed_actions == ["Restart"]
+    item = estate.item("web-win-01").properties
+    assert (item.protection_state, item.current_scenario.scenario_name) == ("Protected", "None")
+    # the fault was for one job only: the next failover goes through
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST).result()
+
+
+def test_restart_of_a_failed_reprotect_succeeds_once_the_agent_registered(emulator, asr, estate):
+    reprotect = {
+        "properties": {
+            "failoverDirection": "RecoveryToPrimary",
+            "providerSpecificDetails": {
+                "instanceType": "InMageAzureV2",
+                "processServerId": estate.server("ps-onprem-01"),
+                "policyId": estate.policy_id("avs-to-azure-policy"),
+            },
+        }
+    }
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-lin-02"), FAILBACK_LATEST).result()
+    asr.replication_protected_items.begin_failover_commit(*estate.args("web-lin-02")).result()
+    with pytest.raises(HttpResponseError):
+        asr.replication_protected_items.begin_reprotect(*estate.args("web-lin-02"), reprotect).result()
+    (failed,) = asr.replication_jobs.list(RG, VAULT, filter="scenarioName eq 'Reprotect' and jobStatus eq 'Failed'")
+    emulator.advance(emulator.agent_wait_minutes)
+    job = asr.replication_jobs.begin_restart(RG, VAULT, failed.name).result()
+    assert (job.name, job.properties.state, job.properties.errors) == (failed.name, "Succeeded", [])
+    assert estate.item("web-lin-02").properties.provider_specific_details.instance_type == "InMageAzureV2"
+
+
+def test_suspended_job_resumes(emulator, asr, estate):
+    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover", "suspend": True})
+    poller = asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST)
+    job_name = _job_of(estate, "web-win-01")
+    emulator.advance(5)
+    job = asr.replication_jobs.get(RG, VAULT, job_name)
+    assert job.properties.state == "Suspended"
+    assert job.properties.allowed_actions == ["Resume", "Cancel"]
+    asr.replication_jobs.begin_resume(RG, VAULT, job_name, {"properties": {"comments": "checked"}}).result()
+    assert poller.result().properties.protection_state == "UnplannedFailoverCommitPendingStatesBegin"
+    with pytest.raises(HttpResponseError) as caught:
+        asr.replication_jobs.begin_resume(RG, VAULT, job_name, {"properties": {"comments": "again"}})
+    assert caught.value.status_code == 409
+
+
+def test_job_filters(asr, estate):
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST).result()
+    succeeded = list(
+        asr.replication_jobs.list(
+            RG, VAULT, filter="jobStatus eq 'Succeeded' and affectedObjectTypes eq 'ProtectionEntity'"
+        )
+    )
+    assert [j.properties.target_object_name for j in succeeded] == ["web-win-01"]
+    assert list(asr.replication_jobs.list(RG, VAULT, filter="jobStatus eq 'InProgress'")) == []
+    with pytest.raises(HttpResponseError) as caught:
+        list(asr.replication_jobs.list(RG, VAULT, filter="jobStatus equals 'x'"))
+    assert caught.value.error.code == "InvalidFilter"
