@@ -15,5 +15,5 @@ integration: venv collection-tree vcsim
 	export INTEGRATION_CONFIG=$(abspath $(COLLECTION_TREE))/tests/integration/integration_config.yml; \
 	trap '$(HARNESS) down' EXIT; \
 	$(HARNESS) up; \
-	cd $(COLLECTION_TREE) && $(CURDIR)/$(VENV)/bin/ansible-test integration --local --python $(PY_VERSION) \
-	  --color no $(INTEGRATION_TARGETS)
+	( cd $(COLLECTION_TREE) && $(CURDIR)/$(VENV)/bin/ansible-test integration --local --python $(PY_VERSION) \
+	  --color no $(INTEGRATION_TARGETS) )
