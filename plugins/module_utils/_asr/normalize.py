@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime, timezone
 
@@ -61,7 +62,7 @@ def arm_parts(resource_id: str | None) -> dict:
     """Names found in an ASR ARM id, e.g. fabric_name / protection_container_name / protected_item_name."""
     parts: dict = {}
     segments = [segment for segment in (resource_id or "").split("/") if segment]
-    for key, value in zip(segments, segments[1:]):
+    for key, value in itertools.pairwise(segments):
         lowered = key.lower()
         if lowered in _ARM_SEGMENTS:
             parts[_ARM_SEGMENTS[lowered]] = value
@@ -120,7 +121,8 @@ def _job_error(error: dict) -> dict:
     service = error.get("service_error_details") or {}
     provider = error.get("provider_error_details") or {}
     return {
-        "code": service.get("code") or (str(provider["error_code"]) if provider.get("error_code") is not None else None),
+        "code": service.get("code")
+        or (str(provider["error_code"]) if provider.get("error_code") is not None else None),
         "message": service.get("message") or provider.get("error_message"),
         "possible_causes": service.get("possible_causes") or provider.get("possible_causes"),
         "recommended_action": service.get("recommended_action") or provider.get("recommended_action"),

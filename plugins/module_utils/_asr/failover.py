@@ -1,0 +1,163 @@
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
+"""Failover of one protected item or one recovery plan (asr_failover)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.plans import PlanTarget
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.providers import failover_request, provider_for
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import (
+    CUSTOM,
+    RecoveryPointRequest,
+    check_max_data_loss,
+    choose_recovery_point,
+)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
+    DIRECTIONS,
+    allows,
+    failed_over_toward,
+    failover_direction,
+    replication_group,
+)
+
+ACTIONS = {"unplanned": "unplannedFailover", "planned": "plannedFailover"}
+OPERATIONS = {"unplanned": "UnplannedFailover", "planned": "PlannedFailover"}
+
+
+@dataclass
+class FailoverRequest:
+    failover_type: str = "auto"
+    direction: str = "auto"
+    recovery_point: RecoveryPointRequest = field(default_factory=RecoveryPointRequest)
+    max_data_loss: float | None = None
+    shutdown_source: bool = True
+
+    @property
+    def wanted_direction(self) -> str | None:
+        return None if self.direction in (None, "auto") else DIRECTIONS[self.direction]
+
+    @property
+    def point_kind(self) -> str:
+        return CUSTOM if self.recovery_point.is_specific else self.recovery_point.kind
+
+
+def _state_summary(item: dict) -> str:
+    allowed = ", ".join(item.get("allowed_operations") or []) or "none"
+    return (
+        f"protection state {item.get('protection_state')}, active at {item.get('active_location')}, allowed: {allowed}"
+    )
+
+
+def _request_summary(target: dict, action: str, kind: str, direction: str, body: dict) -> dict:
+    return {"operation": action, "target": target["id"], "failover_type": kind, "direction": direction, "body": body}
+
+
+def failover_item(service: AsrService, reference: str, request: FailoverRequest, now: datetime | None = None):
+    resources = service.resources
+    item = resources.find_item(reference)
+    provider = provider_for(item)
+
+    def reread():
+        return resources.reread(item)
+
+    running = service.running_job_of_kind(item, "failover", "protected item")
+    if running:
+        return service.attach(item, running, item, reread)
+    group = replication_group(item)
+    if group:
+        plans = resources.plans_containing(item)
+        raise AsrError(
+            f"{describe(item)} belongs to replication group {group}: it fails over only with its group, through a"
+            f" recovery plan ({', '.join(plans) or 'none contains it yet: create one'})",
+            replication_group=group,
+            recovery_plans=plans,
+        )
+    if failed_over_toward(item, request.wanted_direction):
+        return Outcome(False, before=item, recovery_point={"id": item.get("failover_recovery_point_id")})
+    kind = provider.failover_kind(request.failover_type)
+    if not allows(item, OPERATIONS[kind]):
+        raise AsrError(f"{kind} failover of {describe(item)} is not possible now ({_state_summary(item)})")
+    direction = failover_direction(item.get("active_location"), request.direction)
+    provider.validate_request(request.point_kind, "item")
+    choice = choose_recovery_point(resources.list_recovery_points(item), request.recovery_point, now)
+    check_max_data_loss(choice, request.max_data_loss, describe(item))
+    body = failover_request(
+        direction, kind, provider.item_failover_input(choice, request.shutdown_source), request.shutdown_source
+    )
+    job, attached = service.run(item, ACTIONS[kind], body, "failover", reread)
+    return Outcome(
+        True,
+        before=item,
+        after=service.after(item, reread),
+        request=_request_summary(item, ACTIONS[kind], kind, direction, body),
+        job=job,
+        attached=attached,
+        recovery_point=choice.as_result(),
+    )
+
+
+def _single(values: dict, what: str, plan: dict) -> str:
+    distinct = set(values.values())
+    if len(distinct) != 1:
+        listing = "; ".join(f"{name}: {value}" for name, value in sorted(values.items()))
+        raise AsrError(f"the items of recovery plan {plan['name']} do not agree on the {what} ({listing})")
+    return distinct.pop()
+
+
+def failover_plan(service: AsrService, name: str, request: FailoverRequest, now: datetime | None = None):
+    resources = service.resources
+    target = PlanTarget(service, name, "failover")
+    plan, items = target.plan, target.items
+    if target.running:
+        return target.attach()
+    if all(failed_over_toward(item, request.wanted_direction) for item in items):
+        return Outcome(False, before=target.before)
+    providers = {describe(item): provider_for(item) for item in items}
+    kind = _single(
+        {name: p.failover_kind(request.failover_type) for name, p in providers.items()}, "failover type", plan
+    )
+    blocked = [f"{describe(item)} ({_state_summary(item)})" for item in items if not allows(item, OPERATIONS[kind])]
+    if blocked:
+        raise AsrError(f"{kind} failover of recovery plan {plan['name']} is not possible now: " + "; ".join(blocked))
+    direction = _single(
+        {describe(item): failover_direction(item.get("active_location"), request.direction) for item in items},
+        "failover direction",
+        plan,
+    )
+    for provider in providers.values():
+        provider.validate_request(request.point_kind, "plan")
+    choices, without_points = {}, []
+    for item in items:
+        try:
+            choices[describe(item)] = choose_recovery_point(
+                resources.list_recovery_points(item), request.recovery_point, now
+            )
+        except AsrError:
+            without_points.append(describe(item))
+    if without_points:
+        raise AsrError(
+            f"recovery plan {plan['name']}: every item needs a recovery point of the requested kind"
+            f" ({request.recovery_point.kind}); none for: {', '.join(sorted(without_points))}",
+            items_without_recovery_point=sorted(without_points),
+        )
+    for item_name, choice in choices.items():
+        check_max_data_loss(choice, request.max_data_loss, item_name)
+    multi_vm_sync = request.point_kind != "latest" and any(replication_group(item) for item in items)
+    provider_inputs = {
+        provider.instance_type: provider.plan_failover_input(request.point_kind, multi_vm_sync)
+        for provider in providers.values()
+    }
+    body = failover_request(direction, kind, list(provider_inputs.values()), request.shutdown_source)
+    job, attached = service.run(plan, ACTIONS[kind], body, "failover", target.reread_plan)
+    return target.outcome(
+        _request_summary(plan, ACTIONS[kind], kind, direction, body),
+        job,
+        attached,
+        recovery_point=[{"item": item_name, **choice.as_result()} for item_name, choice in sorted(choices.items())],
+    )

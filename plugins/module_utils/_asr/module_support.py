@@ -1,0 +1,93 @@
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
+"""What every asr_* module shares: its options (vault, target, waiting) and the one place errors end the module."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize import parse_time
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import parse_duration
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, WaitOptions
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
+
+
+def vault_argument_spec(**extra) -> dict:
+    spec = {"resource_group": {"type": "str", "required": True}, "vault_name": {"type": "str", "required": True}}
+    spec.update(extra)
+    return spec
+
+
+def wait_argument_spec() -> dict:
+    return {
+        "wait": {"type": "bool", "default": True},
+        "wait_timeout": {"type": "int", "default": 3600},
+        "poll_interval": {"type": "int", "default": 30},
+    }
+
+
+def action_argument_spec(**extra) -> dict:
+    """Vault + one target (item or plan) + waiting, the options of asr_failover/asr_commit/asr_reprotect."""
+    return vault_argument_spec(
+        protected_item={"type": "str"}, recovery_plan={"type": "str"}, **wait_argument_spec(), **extra
+    )
+
+
+TARGET_CONSTRAINTS = {
+    "mutually_exclusive": [("protected_item", "recovery_plan")],
+    "required_one_of": [("protected_item", "recovery_plan")],
+}
+
+
+def resources_for(module) -> AsrResources:
+    return AsrResources(
+        module.site_recovery, module.params["resource_group"], module.params["vault_name"], arm=module.arm
+    )
+
+
+def service_for(module) -> AsrService:
+    params = module.params
+    options = WaitOptions(
+        wait=params.get("wait", True),
+        timeout=float(params.get("wait_timeout") or 3600),
+        poll_interval=float(params.get("poll_interval") or 30),
+    )
+    if options.poll_interval <= 0 or options.timeout <= 0:
+        raise AsrError("poll_interval and wait_timeout must be positive")
+    return AsrService(resources_for(module), module.check_mode, options)
+
+
+def duration_param(module, name: str) -> float | None:
+    return parse_duration(module.params.get(name))
+
+
+def time_param(module, name: str) -> datetime | None:
+    value = module.params.get(name)
+    if value in (None, ""):
+        return None
+    parsed = parse_time(value)
+    if parsed is None:
+        raise AsrError(f"{name} {value!r} is not an ISO-8601 time such as 2026-11-26T10:30:00Z")
+    return parsed.astimezone(timezone.utc)
+
+
+def run_module(module, work) -> None:
+    """Run ``work()`` -> result dict and exit; refusals and Azure errors end here, translated once."""
+    try:
+        result = work()
+    except AsrError as error:
+        module.fail_json(msg=error.msg, **error.details)
+    except AzureApiError as error:
+        module.fail_from(error)
+    for warning in result.pop("warnings", None) or []:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+def outcome_result(outcome, name: str) -> dict:
+    result = outcome.as_result(name)
+    result["warnings"] = outcome.warnings
+    return result

@@ -1,0 +1,93 @@
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
+"""Error classification and retry decisions (pure): throttling, transient failures, the agent-registration window."""
+
+from __future__ import annotations
+
+import re
+import time
+
+UNSAFE_TO_RESUBMIT_STATUS = frozenset({500, 502, 503, 504})  # the POST may have been accepted before it failed
+# "agent isn't installed" / "not registered with the configuration server": no public error id, match the text.
+_AGENT_WINDOW = re.compile(
+    r"(agent|mobility service)\W+(?:\w+\W+){0,6}?(?:is\s*not|isn't|isn.t|not|wasn't|has\s*not)\W+(?:yet\W+)?"
+    r"(?:been\W+)?(installed|registered)"
+    r"|not\W+registered\W+with\W+the\W+configuration\W+server",
+    re.IGNORECASE,
+)
+
+
+def is_agent_window_message(message: str | None) -> bool:
+    """The Mobility agent is still (re-)registering after the VM booted: reprotect may be retried."""
+    return bool(message and _AGENT_WINDOW.search(message))
+
+
+def job_agent_window_error(job: dict) -> dict | None:
+    """The agent-window error of a failed job, if that is what made it fail (and nothing else did)."""
+    errors = list(job.get("errors") or []) + [error for task in job.get("tasks") or [] for error in task["errors"]]
+    if errors and all(is_agent_window_message(error.get("message")) for error in errors):
+        return errors[0]
+    return None
+
+
+def may_have_been_accepted(status_code: int | None, connection_error: bool = False) -> bool:
+    """After this failure the service may still have accepted the POST: re-read before submitting again."""
+    return connection_error or status_code in UNSAFE_TO_RESUBMIT_STATUS
+
+
+def retry_after_seconds(headers) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds form; ARM does not send HTTP dates), None if absent."""
+    if not headers:
+        return None
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def backoff_delay(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff: base, 2*base, 4*base... never above cap (attempt counts from 0)."""
+    return min(cap, base * (2 ** max(0, attempt)))
+
+
+class AgentWindowRetry:
+    """Bounded retries while reprotect fails because the Mobility agent is not registered yet.
+
+    The window opens at the first such failure and lasts ``timeout`` seconds of wall time (jobs included).
+    """
+
+    def __init__(self, timeout: float, base_delay: float, max_delay: float = 180.0, clock=time.monotonic):
+        self.timeout = timeout
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.clock = clock
+        self.attempts: list[str] = []
+        self.started: float | None = None
+        self.waited = 0.0
+
+    def next_delay(self, message: str) -> float | None:
+        """The delay before the next try, or None when the window is spent (the caller then fails)."""
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+        remaining = self.started + self.timeout - now
+        delay = min(backoff_delay(len(self.attempts), self.base_delay, self.max_delay), remaining)
+        self.attempts.append(message)
+        if delay <= 0:
+            return None
+        self.waited += delay
+        return delay
+
+    def elapsed(self) -> float:
+        return 0.0 if self.started is None else self.clock() - self.started
+
+    def progress(self) -> dict:
+        return {
+            "retries": len(self.attempts) - (1 if self.attempts and self.elapsed() >= self.timeout else 0),
+            "waited_seconds": round(self.waited, 3),
+            "window_seconds": round(self.elapsed(), 3),
+            "timeout_seconds": self.timeout,
+            "last_error": self.attempts[-1] if self.attempts else None,
+        }

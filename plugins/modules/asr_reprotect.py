@@ -1,0 +1,221 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# ruff: noqa: E402 (Ansible modules import after their documentation strings)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: asr_reprotect
+short_description: Reprotect an Azure Site Recovery item, or every item of a recovery plan
+version_added: 0.1.0
+description:
+  - Reverses replication of a committed item, Azure to AVS (classic C(InMage), modernized C(InMageRcm)) or AVS to
+    Azure (C(InMageAzureV2), C(InMageRcmFailback)), building the provider input from names resolved in the fabric.
+  - A recovery plan is reprotected item by item, because the service refuses plan-level reprotect for VMware.
+  - While the Mobility agent re-registers after the VM boots (up to 15 minutes), reprotect fails with an
+    "agent not installed" error; the module retries with backoff within O(agent_registration_timeout) and reports
+    its progress. Any other error fails at once with its ASR code, message, possible causes and recommended action.
+  - Already reprotected items report C(changed=false); a reprotect job already running is attached to.
+author:
+  - avsdr.site_recovery contributors (@avsdr)
+options:
+  resource_group:
+    description: Resource group of the Recovery Services vault.
+    type: str
+    required: true
+  vault_name:
+    description: Name of the Recovery Services vault.
+    type: str
+    required: true
+  protected_item:
+    description:
+      - The item to reprotect, by friendly name (the VM name), item name or ARM id.
+      - Exactly one of O(protected_item) and O(recovery_plan) is required.
+    type: str
+  recovery_plan:
+    description: Reprotect every item of this recovery plan, one by one.
+    type: str
+  process_server:
+    description:
+      - Name of the process server. The one in Azure when reprotecting Azure to AVS, the on-premises one when
+        reprotecting AVS to Azure. A wrong name fails with the valid choices.
+      - The module warns about an unhealthy process server or one whose heartbeat is stale.
+    type: str
+  master_target:
+    description:
+      - Name of the master target server in AVS (classic Azure to AVS), or of the reprotect agent (modernized).
+        Required where the provider needs one; never defaulted to the process server.
+    type: str
+  retention_drive:
+    description: Retention volume of the master target (for example V(F:\\)); defaults to its only volume.
+    type: str
+  datastore:
+    description: Datastore seen by the master target or reprotect agent; defaults to its only datastore.
+    type: str
+  run_as_account:
+    description: Run-as account of the configuration server (account name).
+    type: str
+  policy:
+    description:
+      - Replication policy to protect with (name or ARM id). Default is the policy of the right provider from the
+        protection container mapping (the failback policy toward AVS, the forward policy toward Azure).
+    type: str
+  log_storage_account_id:
+    description:
+      - ARM id of the cache/log storage account (required by modernized reprotect toward AVS).
+      - Defaults to the one the item already replicates through, when its replication details name it.
+    type: str
+  direction:
+    description:
+      - V(auto) uses the provider's reprotect direction (C(RecoveryToPrimary) for the classic providers).
+    type: str
+    choices: [auto, to_primary, to_recovery]
+    default: auto
+  agent_registration_timeout:
+    description:
+      - How long to keep retrying while the failure is the agent-not-registered error of the window after boot
+        (V(20m), V(900s), or seconds).
+    type: str
+    default: 20m
+  wait:
+    description:
+      - Wait for each reprotect job to finish. With V(false) the job is returned once accepted (failed jobs are then
+        not retried).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for each job; the failure names the job so that it can be followed or re-attached.
+    type: int
+    default: 3600
+  poll_interval:
+    description: Seconds between job polls when the service sends no C(Retry-After); also the first retry delay.
+    type: int
+    default: 30
+extends_documentation_fragment:
+  - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.attributes
+  - avsdr.site_recovery.attributes.ASR_GROUP
+attributes:
+  check_mode:
+    support: full
+    details: Resolves every name and reports the reprotect input that would be submitted.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+seealso:
+  - module: avsdr.site_recovery.asr_fabric_info
+  - module: avsdr.site_recovery.asr_commit
+"""
+
+EXAMPLES = r"""
+- name: Reprotect a failed-back VM from AVS to Azure through the on-premises process server
+  avsdr.site_recovery.asr_reprotect:
+    resource_group: rg-avs-dr
+    vault_name: rsv-avs-dr
+    protected_item: web-win-01
+    process_server: ps-onprem-01
+
+- name: Reprotect every VM of a plan from Azure to AVS
+  avsdr.site_recovery.asr_reprotect:
+    resource_group: rg-avs-dr
+    vault_name: rsv-avs-dr
+    recovery_plan: rp-web
+    process_server: ps-azure-01
+    master_target: mt-avs-01
+    retention_drive: "F:\\"
+    agent_registration_timeout: 30m
+"""
+
+RETURN = r"""
+protected_item:
+  description: The item after the reprotect (before it in check mode), as a plain snake_case dict.
+  returned: when O(protected_item) is given
+  type: dict
+recovery_plan:
+  description: The recovery plan with its items (key C(items)).
+  returned: when O(recovery_plan) is given
+  type: dict
+items:
+  description: Per item of the plan (by name) its C(changed), C(request), C(job) and C(agent_registration).
+  returned: when O(recovery_plan) is given
+  type: dict
+request:
+  description: The reprotect that was (or would be) submitted, with the resolved provider input; null when none.
+  returned: when O(protected_item) is given
+  type: dict
+job:
+  description: The ASR job (id, name, state, tasks, errors, start and end time, duration); null when none ran.
+  returned: when O(protected_item) is given
+  type: dict
+attached:
+  description: True when a reprotect job already running was attached to.
+  returned: always
+  type: bool
+agent_registration:
+  description:
+    - Retries spent waiting for the Mobility agent (C(retries), C(waited_seconds), C(window_seconds),
+      C(timeout_seconds), C(last_error)).
+  returned: when a reprotect was (or would be) submitted for O(protected_item)
+  type: dict
+diff:
+  description: The item or plan before and after.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
+    TARGET_CONSTRAINTS,
+    action_argument_spec,
+    duration_param,
+    outcome_result,
+    run_module,
+    service_for,
+)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect import (
+    ReprotectRequest,
+    reprotect_item,
+    reprotect_plan,
+)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
+
+NAMED_INPUTS = (
+    "process_server",
+    "master_target",
+    "retention_drive",
+    "datastore",
+    "run_as_account",
+    "policy",
+    "log_storage_account_id",
+)
+
+
+def main():
+    module = AzureModule(
+        argument_spec=action_argument_spec(
+            direction={"type": "str", "choices": ["auto", "to_primary", "to_recovery"], "default": "auto"},
+            agent_registration_timeout={"type": "str", "default": "20m"},
+            **{name: {"type": "str"} for name in NAMED_INPUTS},
+        ),
+        supports_check_mode=True,
+        **TARGET_CONSTRAINTS,
+    )
+    params = module.params
+
+    def work():
+        request = ReprotectRequest(
+            direction=params["direction"],
+            agent_registration_timeout=duration_param(module, "agent_registration_timeout"),
+            **{name: params[name] for name in NAMED_INPUTS},
+        )
+        service = service_for(module)
+        if params["recovery_plan"]:
+            return outcome_result(reprotect_plan(service, params["recovery_plan"], request), "recovery_plan")
+        return outcome_result(reprotect_item(service, params["protected_item"], request), "protected_item")
+
+    run_module(module, work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import pytest
+from asr_fakes import VAULT, FakeResources, item, points, server_error
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr import commit, failover, reprotect
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import RecoveryPointRequest
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, WaitOptions
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
+
+FAILED_BACK = {"active_location": "Primary", "allowed_operations": ["Commit", "ChangePit", "DisableProtection"]}
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def service(resources, check_mode=False, **options):
+    clock = Clock()
+    return AsrService(resources, check_mode, WaitOptions(poll_interval=1, timeout=60, **options), clock.sleep, clock)
+
+
+def failing_back(resources):
+    def apply(resource_id, action, body):
+        resources.items[resource_id].update(FAILED_BACK)
+
+    resources.on_post = apply
+
+
+# ---- failover ------------------------------------------------------------------------------------------------------
+def test_check_mode_reports_the_request_and_posts_nothing():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    outcome = failover.failover_item(service(resources, check_mode=True), "vm1", failover.FailoverRequest())
+    assert outcome.changed and resources.posts == []
+    assert outcome.request["operation"] == "unplannedFailover"
+    assert outcome.request["body"]["properties"]["providerSpecificDetails"]["recoveryPointType"] == "LatestTime"
+    assert outcome.recovery_point["name"] == "p2"
+
+
+def test_failover_submits_once_then_is_idempotent():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    failing_back(resources)
+    first = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    second = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    assert first.changed and first.after["active_location"] == "Primary"
+    assert not second.changed
+    assert len(resources.posts) == 1
+
+
+def test_running_failover_job_is_attached_not_resubmitted():
+    busy = item(
+        "vm1",
+        allowed=(),
+        current_scenario={"scenario_name": "UnplannedFailover", "job_id": f"{VAULT}/replicationJobs/j9"},
+    )
+    resources = FakeResources([busy])
+    resources.jobs["j9"] = {"name": "j9", "state": "Succeeded", "errors": [], "tasks": []}
+    outcome = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    assert outcome.attached and outcome.job["name"] == "j9"
+    assert resources.posts == []
+
+
+def test_job_of_another_kind_is_refused_by_name():
+    busy = item(
+        "vm1", allowed=(), current_scenario={"scenario_name": "Reprotect", "job_id": f"{VAULT}/replicationJobs/j3"}
+    )
+    with pytest.raises(AsrError, match="busy with ASR job j3"):
+        failover.failover_item(service(FakeResources([busy])), "vm1", failover.FailoverRequest())
+
+
+def test_after_a_5xx_an_accepted_post_is_attached_to():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+
+    resources.post_results = [server_error(503)]
+    original_reread = resources.reread
+
+    def reread(value):
+        current = original_reread(value)
+        if resources.posts:  # the service accepted the POST although it answered 503
+            current["current_scenario"] = {
+                "scenario_name": "UnplannedFailover",
+                "job_id": f"{VAULT}/replicationJobs/j5",
+            }
+            current["allowed_operations"] = []
+        return current
+
+    resources.reread = reread
+    resources.jobs["j5"] = {"name": "j5", "state": "Succeeded", "errors": [], "tasks": []}
+    outcome = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    assert len(resources.posts) == 1
+    assert outcome.attached and outcome.job["name"] == "j5"
+
+
+def test_after_a_5xx_a_post_not_accepted_is_sent_again():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    resources.post_results = [server_error(500), "j2"]
+    outcome = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    assert len(resources.posts) == 2 and outcome.job["name"] == "j2" and not outcome.attached
+
+
+def test_a_refusal_is_not_retried():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    resources.post_results = [AzureApiError("bad", code="OperationNotAllowed", status_code=409)]
+    with pytest.raises(AzureApiError):
+        failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    assert len(resources.posts) == 1
+
+
+def test_failed_job_fails_with_its_asr_error():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    resources.post_results = ["jf"]
+    resources.jobs["jf"] = {
+        "name": "jf",
+        "state": "Failed",
+        "tasks": [],
+        "errors": [{"code": "8038", "message": "no memory", "recommended_action": "add memory"}],
+    }
+    with pytest.raises(JobFailedError, match=r"ASR error 8038: no memory.*add memory"):
+        failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+
+
+def test_wait_false_returns_the_running_job():
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    resources.post_results = ["jr"]
+    resources.jobs["jr"] = {"name": "jr", "state": "InProgress", "errors": [], "tasks": []}
+    outcome = failover.failover_item(service(resources, wait=False), "vm1", failover.FailoverRequest())
+    assert outcome.job["state"] == "InProgress"
+
+
+def test_plan_refuses_items_without_points_naming_them():
+    vm1, vm2 = item("vm1"), item("vm2")
+    plan = {"id": f"{VAULT}/replicationRecoveryPlans/rp", "name": "rp", "protected_item_ids": [vm1["id"], vm2["id"]]}
+    resources = FakeResources([vm1, vm2], plans={"rp": plan}, recovery_points={"vm1": points()})
+    with pytest.raises(AsrError, match="none for: vm2") as raised:
+        failover.failover_plan(service(resources), "rp", failover.FailoverRequest())
+    assert raised.value.details["items_without_recovery_point"] == ["vm2"]
+    assert resources.posts == []
+
+
+def test_plan_body_has_one_input_per_provider_and_a_point_per_item():
+    vm1, vm2 = item("vm1"), item("vm2")
+    plan = {"id": f"{VAULT}/replicationRecoveryPlans/rp", "name": "rp", "protected_item_ids": [vm1["id"], vm2["id"]]}
+    resources = FakeResources([vm1, vm2], plans={"rp": plan}, recovery_points={"vm1": points(), "vm2": points(2)})
+    request = failover.FailoverRequest(recovery_point=RecoveryPointRequest("latest_app_consistent"))
+    with pytest.raises(AsrError, match="requested kind"):
+        failover.failover_plan(service(resources, check_mode=True), "rp", request)
+    outcome = failover.failover_plan(service(resources, check_mode=True), "rp", failover.FailoverRequest())
+    assert outcome.request["body"]["properties"]["providerSpecificDetails"] == [
+        {"instanceType": "InMage", "recoveryPointType": "LatestTime"}
+    ]
+    assert [entry["item"] for entry in outcome.recovery_point] == ["vm1", "vm2"]
+
+
+def test_plan_items_on_both_sides_are_refused():
+    vm1, vm2 = item("vm1"), item("vm2", instance_type="InMageAzureV2", active="Primary")
+    plan = {"id": f"{VAULT}/replicationRecoveryPlans/rp", "name": "rp", "protected_item_ids": [vm1["id"], vm2["id"]]}
+    resources = FakeResources([vm1, vm2], plans={"rp": plan}, recovery_points={"vm1": points(), "vm2": points()})
+    with pytest.raises(AsrError, match="do not agree on the failover direction"):
+        failover.failover_plan(service(resources), "rp", failover.FailoverRequest())
+
+
+# ---- commit ----------------------------------------------------------------------------------------------------------
+def test_commit_refuses_a_running_azure_vm():
+    resources = FakeResources([item("vm1", **FAILED_BACK)])
+    vm_id = resources.azure_vm_id("rg-rec", "vm1")
+    resources.power_states[vm_id] = "PowerState/running"
+    with pytest.raises(AsrError, match="is PowerState/running"):
+        commit.commit_item(service(resources, check_mode=True), "vm1", commit.CommitRequest(True, "rg-rec"))
+    resources.power_states[vm_id] = "PowerState/deallocated"
+    outcome = commit.commit_item(service(resources, check_mode=True), "vm1", commit.CommitRequest(True, "rg-rec"))
+    assert outcome.changed and outcome.extra["source_vms"][0]["power_state"] == "PowerState/deallocated"
+    assert resources.posts == []
+
+
+def test_commit_accepts_an_azure_vm_already_gone():
+    resources = FakeResources([item("vm1", **FAILED_BACK)])
+    outcome = commit.commit_item(service(resources, check_mode=True), "vm1", commit.CommitRequest(True, "rg-rec"))
+    assert outcome.extra["source_vms"][0]["power_state"] == "absent"
+
+
+def test_commit_without_the_gate_does_not_read_the_vm():
+    resources = FakeResources([item("vm1", **FAILED_BACK)])
+    outcome = commit.commit_item(service(resources), "vm1", commit.CommitRequest(False))
+    assert outcome.changed and resources.posts[0][1] == "failoverCommit" and resources.posts[0][2] is None
+
+
+def test_commit_of_a_committed_item_changes_nothing_and_of_a_protected_one_is_refused():
+    committed = item("vm1", active="Primary", allowed=("ReverseReplicate", "DisableProtection"))
+    assert not commit.commit_item(service(FakeResources([committed])), "vm1", commit.CommitRequest()).changed
+    with pytest.raises(AsrError, match="nothing to commit"):
+        commit.commit_item(service(FakeResources([item("vm2")])), "vm2", commit.CommitRequest())
+
+
+# ---- reprotect -------------------------------------------------------------------------------------------------------
+def committed_in_avs():
+    return item("vm1", active="Primary", allowed=("ReverseReplicate", "DisableProtection"))
+
+
+def reprotect_resources():
+    resources = FakeResources([committed_in_avs()])
+    resources.fabric = {
+        "custom_details": {"process_servers": [{"id": "ps1", "friendly_name": "ps-onprem-01", "health": "Normal"}]}
+    }
+    resources.policies = [
+        {
+            "id": "/pol/fwd",
+            "name": "fwd",
+            "friendly_name": "fwd",
+            "provider_specific_details": {"instance_type": "InMageAzureV2"},
+        },
+        {
+            "id": "/pol/back",
+            "name": "back",
+            "friendly_name": "back",
+            "provider_specific_details": {"instance_type": "InMage"},
+        },
+    ]
+    resources.mapped = ["/pol/fwd", "/pol/back"]
+    return resources
+
+
+def agent_job(name):
+    return {
+        "name": name,
+        "state": "Failed",
+        "tasks": [],
+        "errors": [{"code": "78205", "message": "The agent isn't installed"}],
+    }
+
+
+def test_reprotect_retries_through_the_agent_window():
+    resources = reprotect_resources()
+    resources.post_results = ["j1", "j2"]
+    resources.jobs["j1"] = agent_job("j1")
+
+    def protected(resource_id, action, body):
+        if len(resources.posts) == 2:
+            resources.items[resource_id].update(instance_type="InMageAzureV2", allowed_operations=["UnplannedFailover"])
+
+    resources.on_post = protected
+    outcome = reprotect.reprotect_item(
+        service(resources), "vm1", reprotect.ReprotectRequest(process_server="ps-onprem-01")
+    )
+    assert len(resources.posts) == 2
+    assert outcome.extra["agent_registration"]["retries"] == 1
+    assert outcome.request["body"]["properties"]["providerSpecificDetails"] == {
+        "instanceType": "InMageAzureV2",
+        "processServerId": "ps1",
+        "policyId": "/pol/fwd",
+    }
+
+
+def test_reprotect_fails_at_once_on_any_other_error():
+    resources = reprotect_resources()
+    resources.post_results = ["j1"]
+    resources.jobs["j1"] = {
+        "name": "j1",
+        "state": "Failed",
+        "tasks": [],
+        "errors": [{"code": "95226", "message": "no CS"}],
+    }
+    with pytest.raises(JobFailedError, match="95226"):
+        reprotect.reprotect_item(service(resources), "vm1", reprotect.ReprotectRequest(process_server="ps-onprem-01"))
+    assert len(resources.posts) == 1
+
+
+def test_reprotect_gives_up_when_the_window_is_spent():
+    resources = reprotect_resources()
+    resources.post_results = [f"j{n}" for n in range(10)]
+    for n in range(10):
+        resources.jobs[f"j{n}"] = agent_job(f"j{n}")
+    request = reprotect.ReprotectRequest(process_server="ps-onprem-01", agent_registration_timeout=5)
+    with pytest.raises(AsrError, match="did not register within 5s") as raised:
+        reprotect.reprotect_item(service(resources), "vm1", request)
+    assert raised.value.details["agent_registration"]["retries"] >= 1
+
+
+def test_reprotect_wrong_name_lists_choices_and_submits_nothing():
+    resources = reprotect_resources()
+    with pytest.raises(AsrError, match="valid choices: ps-onprem-01"):
+        reprotect.reprotect_item(service(resources), "vm1", reprotect.ReprotectRequest(process_server="nope"))
+    assert resources.posts == []
+
+
+def test_reprotected_item_changes_nothing():
+    protected = item("vm1", instance_type="InMageAzureV2", active="Primary", allowed=("UnplannedFailover",))
+    outcome = reprotect.reprotect_item(service(FakeResources([protected])), "vm1", reprotect.ReprotectRequest())
+    assert not outcome.changed
+
+
+def test_plan_reprotect_submits_every_item_before_waiting():
+    vm1, vm2 = committed_in_avs(), item("vm2", active="Primary", allowed=("ReverseReplicate",))
+    resources = reprotect_resources()
+    resources.items = {vm1["id"]: vm1, vm2["id"]: vm2}
+    resources.plans["rp"] = {
+        "id": f"{VAULT}/replicationRecoveryPlans/rp",
+        "name": "rp",
+        "protected_item_ids": [vm1["id"], vm2["id"]],
+    }
+    events = []
+    post, get_job = resources.post_action, resources.get_job
+    resources.post_action = lambda *args: events.append("post") or post(*args)
+    resources.get_job = lambda name: events.append("wait") or get_job(name)
+    resources.post_results = ["j1", "j2", "j3"]
+    resources.jobs["j1"] = agent_job("j1")
+    outcome = reprotect.reprotect_plan(
+        service(resources), "rp", reprotect.ReprotectRequest(process_server="ps-onprem-01")
+    )
+    assert events[:3] == ["post", "post", "wait"]
+    assert events.count("post") == 3  # vm1 once more, after the agent registered
+    assert outcome.changed
+    assert outcome.extra["items"]["vm1"]["agent_registration"]["retries"] == 1
+    assert outcome.extra["items"]["vm2"]["agent_registration"]["retries"] == 0

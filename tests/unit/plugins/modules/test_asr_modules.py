@@ -1,0 +1,63 @@
+"""The asr_* modules refuse bad option combinations before any call to Azure (argument validation is theirs)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.avsdr.site_recovery.plugins.modules import (
+    asr_commit,
+    asr_failover,
+    asr_job_info,
+    asr_reprotect,
+)
+
+VAULT = {"resource_group": "rg-avs-dr", "vault_name": "rsv-avs-dr", "subscription_id": "s", "secret": "not-shown"}
+
+
+def run_failing(module, args, capsys) -> dict:
+    with patch_module_args(args), pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"]
+    return result
+
+
+@pytest.mark.parametrize("module", [asr_failover, asr_commit, asr_reprotect])
+def test_one_target_is_required(module, capsys):
+    result = run_failing(module, VAULT, capsys)
+    assert "one of the following is required: protected_item, recovery_plan" in result["msg"]
+
+
+@pytest.mark.parametrize("module", [asr_failover, asr_commit, asr_reprotect])
+def test_item_and_plan_exclude_each_other(module, capsys):
+    result = run_failing(module, {**VAULT, "protected_item": "a", "recovery_plan": "b"}, capsys)
+    assert "mutually exclusive: protected_item|recovery_plan" in result["msg"]
+
+
+def test_custom_recovery_point_needs_its_id(capsys):
+    result = run_failing(asr_failover, {**VAULT, "protected_item": "a", "recovery_point": "custom"}, capsys)
+    assert "recovery_point is custom but all of the following are missing: recovery_point_id" in result["msg"]
+
+
+def test_point_id_and_time_exclude_each_other(capsys):
+    args = {**VAULT, "protected_item": "a", "recovery_point_id": "p", "recovery_point_time": "2026-01-01T00:00:00Z"}
+    assert "mutually exclusive" in run_failing(asr_failover, args, capsys)["msg"]
+
+
+def test_unknown_direction_is_rejected(capsys):
+    result = run_failing(asr_failover, {**VAULT, "protected_item": "a", "direction": "sideways"}, capsys)
+    assert "direction" in result["msg"] and "to_primary" in result["msg"]
+
+
+def test_wait_for_needs_a_job(capsys):
+    result = run_failing(asr_job_info, {**VAULT, "wait_for": "completed"}, capsys)
+    assert result["msg"] == "wait_for needs name or protected_item"
+
+
+def test_secrets_never_reach_the_result(capsys):
+    result = run_failing(asr_commit, VAULT, capsys)
+    assert "not-shown" not in json.dumps(result)
