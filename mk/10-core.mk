@@ -34,7 +34,7 @@ sanity: venv collection-tree ansible-test-bootstrap
 
 .PHONY: units
 units: venv
-	$(VENV)/bin/pytest -q --import-mode=importlib tests/unit
+	$(VENV)/bin/pytest -q tests/unit
 
 .PHONY: build
 build: venv collection-tree

@@ -19,14 +19,6 @@ description:
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
-  resource_group:
-    description: Resource group of the Recovery Services vault.
-    type: str
-    required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
   protected_item:
     description:
       - The item to commit, by friendly name (the VM name), item name or ARM id.
@@ -47,20 +39,10 @@ options:
         whose replication details do not name it; the VM is the one named like the protected item.
       - Not needed when the item's replication details name the VM (C(InMageRcmFailback)).
     type: str
-  wait:
-    description: Wait for the ASR job to finish. With V(false) the job is returned as soon as it is accepted.
-    type: bool
-    default: true
-  wait_timeout:
-    description: Seconds to wait for the job; the failure names the job so that it can be followed or re-attached.
-    type: int
-    default: 3600
-  poll_interval:
-    description: Seconds between job polls when the service sends no C(Retry-After).
-    type: int
-    default: 30
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.asr_vault
+  - avsdr.site_recovery.asr_vault.WAIT
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
 attributes:

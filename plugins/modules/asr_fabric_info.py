@@ -17,19 +17,12 @@ description:
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
-  resource_group:
-    description: Resource group of the Recovery Services vault.
-    type: str
-    required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
   name:
     description: One fabric, by friendly name (for example the configuration server's name) or fabric name.
     type: str
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.asr_vault
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
   - avsdr.site_recovery.attributes.INFO_MODULE

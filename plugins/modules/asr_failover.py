@@ -21,14 +21,6 @@ description:
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
-  resource_group:
-    description: Resource group of the Recovery Services vault.
-    type: str
-    required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
   protected_item:
     description:
       - The replication protected item to fail over, by friendly name (the VM name), item name or ARM id.
@@ -81,20 +73,10 @@ options:
       - Shut the source machines down before the failover (C(sourceSiteOperations=Required), C(performShutdown)).
     type: bool
     default: true
-  wait:
-    description: Wait for the ASR job to finish. With V(false) the job is returned as soon as it is accepted.
-    type: bool
-    default: true
-  wait_timeout:
-    description: Seconds to wait for the job; the failure names the job so that it can be followed or re-attached.
-    type: int
-    default: 3600
-  poll_interval:
-    description: Seconds between job polls when the service sends no C(Retry-After).
-    type: int
-    default: 30
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.asr_vault
+  - avsdr.site_recovery.asr_vault.WAIT
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
 attributes:

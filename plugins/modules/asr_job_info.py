@@ -17,14 +17,6 @@ description:
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
-  resource_group:
-    description: Resource group of the Recovery Services vault.
-    type: str
-    required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
   name:
     description: The job name (or ARM id). Mutually exclusive with O(protected_item).
     type: str
@@ -45,6 +37,7 @@ options:
     default: 30
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.asr_vault
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
   - avsdr.site_recovery.attributes.INFO_MODULE

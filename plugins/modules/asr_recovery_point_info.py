@@ -15,20 +15,13 @@ description:
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
-  resource_group:
-    description: Resource group of the Recovery Services vault.
-    type: str
-    required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
   protected_item:
     description: The item, by friendly name (the VM name), item name or ARM id.
     type: str
     required: true
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.asr_vault
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
   - avsdr.site_recovery.attributes.INFO_MODULE

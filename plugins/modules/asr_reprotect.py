@@ -20,14 +20,6 @@ description:
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
-  resource_group:
-    description: Resource group of the Recovery Services vault.
-    type: str
-    required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
   protected_item:
     description:
       - The item to reprotect, by friendly name (the VM name), item name or ARM id.
@@ -94,6 +86,7 @@ options:
     default: 30
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
+  - avsdr.site_recovery.asr_vault
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
 attributes:
