@@ -17,7 +17,7 @@ PAIRS = [
 ]
 
 
-@pytest.mark.parametrize(("fragment", "spec"), PAIRS, ids=[name for name, _ in PAIRS])
+@pytest.mark.parametrize(("fragment", "spec"), PAIRS, ids=[pair[0] for pair in PAIRS])
 def test_fragment_documents_the_argument_spec_one_to_one(fragment, spec):
     documented = yaml.safe_load(getattr(ModuleDocFragment, fragment))["options"]
     assert sorted(documented) == sorted(spec)

@@ -1,0 +1,143 @@
+"""The failback playbook run the way AWX runs a job template, against the emulated Azure + AVS.
+
+AWX hands ansible-runner a private data dir: ``env/envvars`` with what the credential types inject (the Microsoft
+Azure Resource Manager and VMware vCenter ones), ``env/extravars`` with the survey answers and AWX's own ``awx_*``
+variables, ``inventory/hosts``, and ``project/`` (the checkout of the project). This test lays one out the same way,
+runs ``playbooks/failback.yml`` through ansible-runner and reads what AWX would keep: the status, the rc and the
+``set_stats`` artifacts of the ``playbook_on_stats`` event.
+
+Run it with ``make awx-test`` (which brings the emulators up and sets EMULATORS_DIR).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+
+import ansible_runner
+import pytest
+import requests
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+READY_VMS = {"web-win-01", "web-lin-02", "db-win-03", "db-lin-04", "app-lin-05"}
+AZURE_CREDENTIAL_ENV = (
+    "AZURE_SUBSCRIPTION_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_SECRET",
+    "AZURE_TENANT",
+    "AZURE_CLOUD_ENVIRONMENT",
+)
+VCENTER_CREDENTIAL_ENV = ("VMWARE_HOST", "VMWARE_USER", "VMWARE_PASSWORD", "VMWARE_VALIDATE_CERTS")
+# Not injected by the two credential types: the emulators' CA (in a real EE, the system trust store), vcsim's port
+# (a real vCenter listens on 443) and the private-cloud sign-in switch; AWX passes such values through its
+# "Extra Environment Variables" setting.
+SITE_ENV = ("REQUESTS_CA_BUNDLE", "VMWARE_PORT", "AZURE_DISABLE_INSTANCE_DISCOVERY")
+
+
+def _emulator_env() -> dict[str, str]:
+    env_file = Path(os.environ.get("EMULATORS_DIR", ".emulators")) / "env.sh"
+    if not env_file.is_file():
+        pytest.fail(f"{env_file} not found: run this test with `make awx-test`, which brings the emulators up")
+    values = {}
+    for line in env_file.read_text().splitlines():
+        if line.startswith("export "):
+            name, value = line[len("export ") :].split("=", 1)
+            values[name] = shlex.split(value)[0] if value else ""
+    values.setdefault("AZURE_DISABLE_INSTANCE_DISCOVERY", "true")
+    return values
+
+
+@pytest.fixture(scope="module")
+def emulator_env() -> dict[str, str]:
+    values = _emulator_env()
+    response = requests.post(
+        f"{values['ASR_EMULATOR_URL']}/_emulator/reset", verify=values["REQUESTS_CA_BUNDLE"], timeout=30
+    )
+    response.raise_for_status()
+    return values
+
+
+@pytest.fixture(scope="module")
+def private_data_dir(tmp_path_factory, emulator_env) -> Path:
+    root = tmp_path_factory.mktemp("awx-job")
+    (root / "env").mkdir()
+    envvars = {name: emulator_env[name] for name in AZURE_CREDENTIAL_ENV + VCENTER_CREDENTIAL_ENV + SITE_ENV}
+    # AWX installs the project's collections under the private data dir and points the collections path there.
+    collections = root / "requirements_collections" / "ansible_collections" / "avsdr"
+    collections.mkdir(parents=True)
+    (collections / "site_recovery").symlink_to(REPO)
+    envvars["ANSIBLE_COLLECTIONS_PATH"] = str(root / "requirements_collections")
+    envvars["PATH"] = f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"
+    (root / "env" / "envvars").write_text(yaml.safe_dump(envvars))
+    survey_answers = {
+        "asr_resource_group": "rg-avs-dr",
+        "asr_vault_name": "rsv-avs-dr",
+        "reprotect_process_server": "ps-onprem-01",
+        "failback_source_vm_resource_group": "rg-avs-dr",
+        "failback_recovery_point": "latest",
+        "failback_commit": True,
+        "preflight_skip_unready": True,
+        "failback_poll_interval": 2,
+        "reprotect_poll_interval": 2,
+    }
+    awx_variables = {"awx_job_id": 4242, "awx_job_launch_type": "scheduled", "awx_job_template_name": "AVS failback"}
+    (root / "env" / "extravars").write_text(yaml.safe_dump(survey_answers | awx_variables))
+    (root / "env" / "settings").write_text(yaml.safe_dump({"job_timeout": 600, "idle_timeout": 300}))
+    (root / "env" / "cmdline").write_text("--forks 10")
+    inventory = yaml.safe_load((REPO / "inventory" / "avs-demo.yml").read_text())
+    inventory["all"].pop("vars")  # in AWX the vault and the process server are survey answers, not inventory vars
+    (root / "inventory").mkdir()
+    (root / "inventory" / "hosts").write_text(yaml.safe_dump(inventory))
+    (root / "project").symlink_to(REPO)
+    return root
+
+
+def _run(private_data_dir: Path, ident: str):
+    return ansible_runner.run(
+        private_data_dir=str(private_data_dir), playbook="playbooks/failback.yml", ident=ident, quiet=True
+    )
+
+
+def _stats_event(private_data_dir: Path, ident: str) -> dict:
+    events = sorted((private_data_dir / "artifacts" / ident / "job_events").glob("*.json"))
+    stats = [json.loads(path.read_text()) for path in events]
+    stats = [event for event in stats if event.get("event") == "playbook_on_stats"]
+    assert len(stats) == 1, "one playbook_on_stats event per job"
+    return stats[0]["event_data"]
+
+
+def test_scheduled_job_fails_back_the_ready_vms_and_publishes_the_summary(private_data_dir, emulator_env):
+    runner = _run(private_data_dir, "4242")
+    artifacts = private_data_dir / "artifacts" / "4242"
+    assert runner.status == "successful", (artifacts / "stdout").read_text()[-4000:]
+    assert (artifacts / "status").read_text().strip() == "successful"
+    assert (artifacts / "rc").read_text().strip() == "0"
+
+    summary = _stats_event(private_data_dir, "4242")["artifact_data"]["failback_summary"]
+    assert summary["awx_job_id"] == 4242
+    assert summary["check_mode"] is False
+    by_vm = {vm["vm"]: vm for vm in summary["vms"]}
+    assert set(by_vm) == READY_VMS | {"new-win-06", "legacy-win-07"}
+    for name in READY_VMS:
+        vm = by_vm[name]
+        assert vm["outcome"] == "completed", vm
+        assert vm["result"] == "failed back, committed, reprotected", vm
+        assert all(vm["jobs"][phase] for phase in ("failover", "commit", "reprotect")), vm
+        assert vm["recovery_point"] and vm["data_loss_seconds"] is not None, vm
+        assert all(vm["duration_seconds"][phase] is not None for phase in ("preflight", "failback", "reprotect")), vm
+    # One plan, one failover and one commit: both members of rp-web report the same plan jobs.
+    assert by_vm["web-win-01"]["jobs"]["failover"] == by_vm["web-lin-02"]["jobs"]["failover"]
+    assert by_vm["web-win-01"]["jobs"]["commit"] == by_vm["web-lin-02"]["jobs"]["commit"]
+    assert by_vm["new-win-06"]["outcome"] == "not_ready"
+    assert "no recovery point" in by_vm["new-win-06"]["message"]
+    assert by_vm["legacy-win-07"]["outcome"] == "not_ready"
+    assert "reprotect to AVS first" in by_vm["legacy-win-07"]["message"]
+    assert summary["counts"] == {"completed": 5, "not_ready": 2}
+
+    secrets = [emulator_env["AZURE_SECRET"], emulator_env["VMWARE_PASSWORD"]]
+    for path in [artifacts / "stdout", *sorted((artifacts / "job_events").glob("*.json"))]:
+        text = path.read_text()
+        assert not any(secret in text for secret in secrets), f"a credential leaked into {path.name}"
