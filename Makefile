@@ -14,6 +14,7 @@ PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info
 
 .PHONY: help
 help:
+	@echo "make demo      the failback runbook against the emulated Azure + AVS (avs-demo scenario)"
 	@echo "make test      run every check CI runs"
 	@echo "make venv      create $(VENV) from requirements-dev.txt"
 	@echo "make lint | sanity | units | collection-tree | build"
@@ -29,3 +30,17 @@ $(VENV)/.stamp: requirements-dev.txt
 venv: $(VENV)/.stamp
 
 include mk/*.mk
+
+# ---- the README's two commands ------------------------------------------------------------------------------------
+# Every fragment in mk/ appends its checks to TEST_STEPS; they run one after the other and the first failure stops.
+.PHONY: test
+test: venv
+	@for step in $(TEST_STEPS); do echo "==> make $$step"; $(MAKE) --no-print-directory $$step; done
+
+# Emulators up on free ports, the runbook with the demo inventory, the summary, emulators down (mk/50-runbook.mk).
+.PHONY: demo
+demo: venv runbook-collection
+	$(call with_emulators, \
+	  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) \
+	    -e summary_report_file=$$EMULATORS_DIR/summary.json; \
+	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json")

@@ -39,7 +39,3 @@ units: venv
 .PHONY: build
 build: venv collection-tree
 	cd $(COLLECTION_TREE) && $(CURDIR)/$(VENV)/bin/ansible-galaxy collection build --force --output-path $(CURDIR)/$(BUILD)
-
-.PHONY: test
-test: venv
-	@for step in $(TEST_STEPS); do echo "==> make $$step"; $(MAKE) --no-print-directory $$step; done

@@ -1,5 +1,5 @@
 # The failback runbook (roles + playbooks/failback.yml): the demo and its checks.
-#   make demo           emulators up, the runbook against the avs-demo scenario, the summary, emulators down
+#   make demo           (recipe in the top-level Makefile) emulators up, the runbook, the summary, emulators down
 #   make ansible-lint   ansible-lint (profile production) on roles, playbooks and the inventory example
 #   make molecule       the molecule scenarios of extensions/molecule/ against the emulators
 #   make awx-test       the playbook run the way AWX runs it (ansible-runner private data dir), against the emulators
@@ -33,13 +33,6 @@ define with_emulators
 	export ANSIBLE_COLLECTIONS_PATH=$(RUNBOOK_COLLECTIONS) PATH=$(CURDIR)/$(VENV)/bin:$$PATH; \
 	$(1)
 endef
-
-.PHONY: demo
-demo: venv runbook-collection
-	$(call with_emulators, \
-	  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) \
-	    -e summary_report_file=$$EMULATORS_DIR/summary.json; \
-	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json")
 
 .PHONY: ansible-lint
 ansible-lint: venv runbook-collection
