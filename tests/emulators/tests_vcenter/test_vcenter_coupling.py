@@ -8,7 +8,7 @@ import time
 import pytest
 from vcenter_support import VCenter, harness_settings
 
-from asr_emulator.vcenter_coupling import VCenterCoupling, virtual_machines
+from asr_emulator.vcenter_coupling import VCenterCoupling, virtual_machines, wanted_vms
 
 TIME_SCALE = 0.01  # the harness default: a 2-minute boot lasts 1.2 s
 FAST_RETRIES = (0.1,) * 100
@@ -142,3 +142,39 @@ def test_close_returns_promptly_with_work_pending(vcenter):
     coupling.close()
     assert time.monotonic() - started < 5
     coupling.vm_failed_back("web-lin-02", "linux", tools_stay_disabled=False)  # after close: ignored, no error
+
+
+def test_reset_cancels_pending_side_effects_and_puts_every_vm_back_before_returning(vcenter, coupling, vms):
+    coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
+    assert _wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")  # tools start still pending
+    vms["mt-avs-01"].PowerOffVM_Task()  # drifted away from the scenario some other way
+
+    answer = coupling.reset(vcenter.scenario)
+
+    assert answer == {"coupled": True, "reset": True, "vms": len(wanted_vms(vcenter.scenario)), "missing": []}
+    assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
+    assert _state(vms["mt-avs-01"]) == ("poweredOn", "guestToolsRunning")
+    assert coupling.wait_idle(timeout=10)
+    time.sleep(120 * TIME_SCALE + 0.3)  # past the scaled boot delay: the cancelled tools start must not come back
+    assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
+    stats = coupling.stats()
+    assert (stats["resets"], stats["reset_failures"], stats["pending"]) == (1, 0, 0)
+    assert stats["superseded"] >= 1
+
+
+def test_reset_with_vcenter_unreachable_reports_it_and_drops_the_retries(tmp_path):
+    down = VCenter(harness_settings(tmp_path))  # never started: nothing listens on its port
+    coupling = _coupling(down)
+    try:
+        coupling.vm_failed_back("web-win-01", "windows", tools_stay_disabled=False)
+        assert _wait_for(lambda: coupling.stats()["failures"] >= 1)
+        started = time.monotonic()
+        answer = coupling.reset(down.scenario, timeout=5)
+        assert time.monotonic() - started < 6
+        stats = coupling.stats()
+    finally:
+        coupling.close()
+    assert answer["coupled"] is True and answer["reset"] is False
+    assert "reset" in answer["error"] and down.avs["password"] not in repr(answer)
+    assert (stats["resets"], stats["reset_failures"], stats["reachable"]) == (0, 1, False)
+    assert stats["pending"] == 0, "the failback's retries belong to the estate that was reset"

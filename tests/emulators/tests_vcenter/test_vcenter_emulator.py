@@ -61,11 +61,11 @@ class Estate:
             text = response.read()
         return json.loads(text) if text else {}
 
-    def reset(self) -> None:
-        """Both sides back to the scenario: the emulator's reset, then vCenter seeded again with --reset."""
-        self.control("POST", "reset")
-        self.control("DELETE", "faults")
-        self.vcenter.reseed()
+    def reset(self) -> dict:
+        """Both sides back to the scenario: the coupled emulator's reset puts vCenter back too."""
+        answer = self.control("POST", "reset")
+        assert answer["vcenter"]["reset"] is True, answer
+        return answer
 
     def item(self, vm_name: str):
         rg, vault = self.values["ASR_RESOURCE_GROUP"], self.values["ASR_VAULT_NAME"]
@@ -147,6 +147,23 @@ def test_failback_powers_the_avs_vm_on_and_tools_run_after_boot(fresh):
     assert fresh.item("web-win-01").properties.active_location == "Primary"
     stats = fresh.vcenter_stats()
     assert stats["failures"] == 0 and stats["applied"] >= 2
+
+
+def test_reset_puts_a_failed_back_vm_off_again_in_vcenter_and_back_at_stage_a(fresh):
+    fail_back(fresh, "web-win-01")
+    vm = fresh.vm("web-win-01")
+    assert wait_for(lambda: power_and_tools(vm) == ("poweredOn", "guestToolsRunning"))
+    assert fresh.control("GET", "state")["items"]["web-win-01"]["stage"] != "A"
+
+    answer = fresh.control("POST", "reset")
+
+    assert answer["reset"] is True and answer["asr"] == "reset" and answer["scenario"] == "avs-demo"
+    assert answer["vcenter"] == {"coupled": True, "reset": True, "vms": 8, "missing": []}  # 7 VMs + master target
+    assert power_and_tools(vm) == ("poweredOff", "guestToolsNotRunning"), "done by the time the reset returns"
+    assert fresh.control("GET", "state")["items"]["web-win-01"]["stage"] == "A"
+    assert fresh.item("web-win-01").properties.active_location == "Recovery"
+    stats = fresh.vcenter_stats()
+    assert stats["resets"] >= 1 and stats["pending"] == 0
 
 
 def test_windows_tools_stay_disabled_under_the_fault_rule(fresh):

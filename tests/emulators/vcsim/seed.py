@@ -4,6 +4,8 @@ Builds an AVS-like inventory (datacenter, cluster of three hosts, vSAN-named dat
 creates every scenario VM with its guest OS, powered on where the workload runs in AVS and off where it runs in
 Azure, plus the master target VMs (on, tools running). Seeding is idempotent: what exists is left alone, so a
 second run changes nothing unless `--reset` asks to put the VMs back in the scenario's power and tools state.
+Which VMs and in which state (`wanted_vms`, `put_in_scenario_state`) lives in asr_emulator.vcenter_coupling, shared
+with the coupled emulator's `POST /_emulator/reset`.
 
     PYTHONPATH=tests/emulators/asr .venv/bin/python tests/emulators/vcsim/seed.py \\
         --scenario tests/emulators/scenarios/avs-demo.yml --url https://127.0.0.1:8989/sdk \\
@@ -15,19 +17,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyVmomi import vim
 
 from asr_emulator import scenario as scenario_file
 from asr_emulator.vcenter_coupling import (
+    SeedVM,
     connect,
     disconnect,
-    set_power,
-    set_tools_running,
+    put_in_scenario_state,
     virtual_machines,
     wait_for_task,
+    wanted_vms,
 )
 
 AVS_DEFAULTS = {
@@ -38,38 +40,12 @@ AVS_DEFAULTS = {
     "username": "cloudadmin@vsphere.local",
     "password": "avs-emulator-password",
 }
-GUEST_IDS = {"windows": "windows2019srv_64Guest", "linux": "rhel8_64Guest"}
 HOST_COUNT = 3  # the smallest AVS private cloud
-# Stages whose workload runs in AVS (failed back, committed, reprotecting or replicating to Azure again); in the
-# others (replicating to AVS, failback running, failed over to Azure) the AVS VM is off and Windows tools disabled.
-AVS_ACTIVE_STAGES = frozenset({"C", "D", "E", "F"})
 DISK_GB = 40
 
 
 def avs_settings(scenario: dict) -> dict[str, str]:
     return {**AVS_DEFAULTS, **(scenario.get("avs") or {})}
-
-
-@dataclass(frozen=True)
-class SeedVM:
-    name: str
-    os: str
-    powered_on: bool
-
-    @property
-    def guest_id(self) -> str:
-        return GUEST_IDS[self.os]
-
-
-def wanted_vms(scenario: dict, stages: dict[str, str] | None = None) -> list[SeedVM]:
-    """The AVS VMs the scenario implies: protected VMs by stage (`stages`, VM name -> stage, overrides the
-    scenario's: the ASR emulator's current state), then the master targets (always running)."""
-    stages = stages or {}
-    vms = [
-        SeedVM(vm["name"], vm["os"], stages.get(vm["name"], vm["stage"]) in AVS_ACTIVE_STAGES) for vm in scenario["vms"]
-    ]
-    vms += [SeedVM(mt["name"], mt.get("os", "windows"), True) for mt in scenario["fabric"].get("master_targets", [])]
-    return vms
 
 
 def host_names(scenario: dict) -> list[str]:
@@ -156,8 +132,7 @@ def seed(
             created.append(wanted.name)
         elif not reset:
             continue
-        set_power(vm, wanted.powered_on)
-        set_tools_running(vm, wanted.powered_on)
+        put_in_scenario_state(vm, wanted)
     return {
         "datacenter": datacenter.name,
         "cluster": cluster.name,

@@ -785,7 +785,12 @@ class EmulatorApp:
         if action == "reset" and request.method == "POST":
             engine.reset()
             self.buckets.clear()
-            return JSONResponse({"reset": True, "scenario": engine.state["scenario"]})
+            # After the ASR reset, so that no job still running can fail a VM back behind vCenter's reset; on a
+            # worker thread, so that the event loop keeps serving while vCenter is put back (bounded by a timeout).
+            vcenter = await asyncio.to_thread(engine.coupling.reset, engine.topology.scenario)
+            return JSONResponse(
+                {"reset": True, "scenario": engine.state["scenario"], "asr": "reset", "vcenter": vcenter}
+            )
         if action == "state" and request.method == "GET":
             engine.advance()
             return JSONResponse(engine.dump())

@@ -3,6 +3,8 @@ vcenter_coupling.py (written against this interface); NullCoupling only counts t
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Coupling:
     """Interface. Implementations must not block the caller: run side effects on a worker thread."""
@@ -11,6 +13,12 @@ class Coupling:
         raise NotImplementedError
 
     def vm_failed_over_to_azure(self, vm_name: str, guest_os: str, source_shutdown: bool) -> None:
+        raise NotImplementedError
+
+    def reset(self, scenario: dict[str, Any]) -> dict[str, Any]:
+        """Called by `POST /_emulator/reset` after the ASR state is back to `scenario`: cancel pending side effects
+        and put the AVS VMs back in their scenario state before returning. Answers what was done (JSON-ready);
+        `{"coupled": False}` when there is no vCenter."""
         raise NotImplementedError
 
     def stats(self) -> dict:
@@ -31,6 +39,9 @@ class NullCoupling(Coupling):
 
     def vm_failed_over_to_azure(self, vm_name: str, guest_os: str, source_shutdown: bool) -> None:
         self.calls.append(("vm_failed_over_to_azure", vm_name, guest_os, source_shutdown))
+
+    def reset(self, scenario: dict[str, Any]) -> dict[str, Any]:
+        return {"coupled": False}
 
     def stats(self) -> dict:
         return {"kind": "none", "calls": [list(call) for call in self.calls[-50:]], "failures": 0}

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from pyVim.connect import Disconnect, SmartConnect
@@ -50,6 +51,11 @@ TOOLS_NOT_RUNNING = {
 DEFAULT_BOOT_SECONDS = 120.0  # emulated; the scenario's timing.boot_minutes
 DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0)  # real seconds; ~90 s before giving up
 TASK_TIMEOUT_SECONDS = 60.0
+RESET_TIMEOUT_SECONDS = 30.0  # real seconds the emulator's reset call may spend putting vCenter back
+GUEST_IDS = {"windows": "windows2019srv_64Guest", "linux": "rhel8_64Guest"}
+# Stages whose workload runs in AVS (failed back, committed, reprotecting or replicating to Azure again); in the
+# others (replicating to AVS, failback running, failed over to Azure) the AVS VM is off and Windows tools disabled.
+AVS_ACTIVE_STAGES = frozenset({"C", "D", "E", "F"})
 
 
 class VCenterError(RuntimeError):
@@ -150,6 +156,36 @@ def tools_running(vm: vim.VirtualMachine) -> bool:
     return vm.guest.toolsRunningStatus == TOOLS_RUNNING["guest.toolsRunningStatus"]
 
 
+@dataclass(frozen=True)
+class SeedVM:
+    """An AVS VM as the scenario implies it (shared by the seeding in tests/emulators/vcsim/seed.py and the reset)."""
+
+    name: str
+    os: str
+    powered_on: bool
+
+    @property
+    def guest_id(self) -> str:
+        return GUEST_IDS[self.os]
+
+
+def wanted_vms(scenario: dict, stages: dict[str, str] | None = None) -> list[SeedVM]:
+    """The AVS VMs the scenario implies: protected VMs by stage (`stages`, VM name -> stage, overrides the
+    scenario's: the ASR emulator's current state), then the master targets (always running)."""
+    stages = stages or {}
+    vms = [
+        SeedVM(vm["name"], vm["os"], stages.get(vm["name"], vm["stage"]) in AVS_ACTIVE_STAGES) for vm in scenario["vms"]
+    ]
+    vms += [SeedVM(mt["name"], mt.get("os", "windows"), True) for mt in scenario["fabric"].get("master_targets", [])]
+    return vms
+
+
+def put_in_scenario_state(vm: vim.VirtualMachine, wanted: SeedVM) -> None:
+    """Power and tools as the VM's stage implies: running in AVS (on, tools running) or not (off, not running)."""
+    set_power(vm, wanted.powered_on)
+    set_tools_running(vm, wanted.powered_on)
+
+
 @dataclass(order=True)
 class _Step:
     """One vSphere side effect for one VM, due at a monotonic time. Steps of an older event for the same VM are
@@ -202,9 +238,12 @@ class VCenterCoupling(Coupling):
         self._generations: dict[str, int] = {}
         self._sequence = itertools.count()
         self._busy = False
+        self._resetting = False
         self._closed = False
         self._wakeup = threading.Condition()
-        self._counters = dict.fromkeys(("events", "applied", "failures", "retries", "gave_up", "superseded"), 0)
+        self._counters = dict.fromkeys(
+            ("events", "applied", "failures", "retries", "gave_up", "superseded", "resets", "reset_failures"), 0
+        )
         self._last_error: str | None = None
         self._last_error_at: float | None = None
         self._reachable: bool | None = None
@@ -222,10 +261,67 @@ class VCenterCoupling(Coupling):
         elif guest_os == "windows":
             self._submit(vm_name, power=None, tools=False)
 
+    def reset(self, scenario: dict[str, Any], timeout: float = RESET_TIMEOUT_SECONDS) -> dict[str, Any]:
+        """Cancel every pending side effect and put each scenario VM back in its scenario state, before returning
+        (bounded by `timeout`). Never raises: an unreachable vCenter is reported in the answer and in stats()."""
+        deadline = time.monotonic() + timeout
+        with self._wakeup:
+            self._resetting = True  # the worker takes no step until the reset is done
+            self._counters["superseded"] += len(self._steps)
+            self._steps.clear()
+            for vm_name in self._generations:
+                self._generations[vm_name] += 1  # an in-flight step neither retries nor schedules its follow-up
+            while self._busy and (remaining := deadline - time.monotonic()) > 0:
+                self._wakeup.wait(remaining)
+        try:
+            summary = self._reset_vms(scenario, deadline)
+        except Exception as exc:  # vCenter down or too slow: the ASR side is reset all the same
+            message = f"reset: {type(exc).__name__}: {getattr(exc, 'msg', None) or exc}"
+            LOG.warning("vCenter: %s", message)
+            with self._wakeup:
+                self._counters["reset_failures"] += 1
+                self._reachable = not isinstance(exc, (OSError, ssl.SSLError))
+                self._last_error, self._last_error_at = message, time.time()
+            return {"coupled": True, "reset": False, "error": message}
+        finally:
+            with self._wakeup:
+                self._resetting = False
+                self._wakeup.notify_all()
+        with self._wakeup:
+            self._counters["resets"] += 1
+            self._reachable = True
+        return {"coupled": True, "reset": True, **summary}
+
+    def _reset_vms(self, scenario: dict[str, Any], deadline: float) -> dict[str, Any]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise VCenterError("a side effect in progress did not finish within the reset timeout")
+        service_instance = connect(
+            self._url, self._username, self._password, self._cafile, timeout=min(self._connect_timeout, remaining)
+        )
+        try:
+            existing = virtual_machines(service_instance.RetrieveContent())
+            done: list[str] = []
+            missing: list[str] = []
+            for wanted in wanted_vms(scenario):
+                vm = existing.get(wanted.name)
+                if vm is None:
+                    missing.append(wanted.name)
+                    continue
+                if time.monotonic() > deadline:
+                    raise VCenterError(f"reset timed out after {len(done)} VMs")
+                put_in_scenario_state(vm, wanted)
+                done.append(wanted.name)
+        finally:
+            disconnect(service_instance)
+        LOG.info("vCenter: reset %d VMs to the scenario state", len(done))
+        return {"vms": len(done), "missing": missing}
+
     def stats(self) -> dict:
         """events: calls received; applied: side effects done; failures: failed attempts (each one retried until
-        the retry delays run out, then counted in gave_up); superseded: steps dropped for a newer event on the same VM;
-        pending: steps waiting (retries included); reachable: whether the last attempt reached vCenter."""
+        the retry delays run out, then counted in gave_up); superseded: steps dropped for a newer event on the same VM
+        or by a reset; pending: steps waiting (retries included); reachable: whether the last attempt reached vCenter;
+        resets / reset_failures: emulator resets that did / did not put vCenter back in the scenario state."""
         with self._wakeup:
             return {
                 "kind": "vcenter",
@@ -277,7 +373,7 @@ class VCenterCoupling(Coupling):
     def _next_step(self) -> _Step | None:
         with self._wakeup:
             while not self._closed:
-                if self._steps:
+                if self._steps and not self._resetting:
                     wait = self._steps[0].due - time.monotonic()
                     if wait <= 0:
                         step = heapq.heappop(self._steps)
@@ -333,7 +429,9 @@ class VCenterCoupling(Coupling):
             self._reachable = not isinstance(exc, (OSError, ssl.SSLError))
             self._counters["failures"] += 1
             self._last_error, self._last_error_at = message, time.time()
-            if step.attempts < len(self._retry_delays):
+            if step.generation != self._generations.get(step.vm_name):
+                self._counters["superseded"] += 1  # a newer event or a reset took over this VM: no retry
+            elif step.attempts < len(self._retry_delays):
                 delay = self._retry_delays[step.attempts]
                 step.attempts += 1
                 step.due = time.monotonic() + delay
