@@ -115,9 +115,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.commit im
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
     TARGET_CONSTRAINTS,
     action_argument_spec,
-    outcome_result,
-    run_module,
-    service_for,
+    run_on_target,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
 
@@ -132,14 +130,10 @@ def main():
     )
     params = module.params
 
-    def work():
-        service = service_for(module)
-        request = CommitRequest(params["require_source_stopped"], params["source_vm_resource_group"])
-        if params["recovery_plan"]:
-            return outcome_result(commit_plan(service, params["recovery_plan"], request), "recovery_plan")
-        return outcome_result(commit_item(service, params["protected_item"], request), "protected_item")
+    def build_request():
+        return CommitRequest(params["require_source_stopped"], params["source_vm_resource_group"])
 
-    run_module(module, work)
+    run_on_target(module, build_request, commit_item, commit_plan)
 
 
 if __name__ == "__main__":

@@ -176,9 +176,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_su
     TARGET_CONSTRAINTS,
     action_argument_spec,
     duration_param,
-    outcome_result,
-    run_module,
-    service_for,
+    run_on_target,
     time_param,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import (
@@ -206,8 +204,8 @@ def main():
     )
     params = module.params
 
-    def work():
-        request = FailoverRequest(
+    def build_request():
+        return FailoverRequest(
             failover_type=params["failover_type"],
             direction=params["direction"],
             recovery_point=RecoveryPointRequest(
@@ -216,12 +214,8 @@ def main():
             max_data_loss=duration_param(module, "max_data_loss"),
             shutdown_source=params["shutdown_source"],
         )
-        service = service_for(module)
-        if params["recovery_plan"]:
-            return outcome_result(failover_plan(service, params["recovery_plan"], request), "recovery_plan")
-        return outcome_result(failover_item(service, params["protected_item"], request), "protected_item")
 
-    run_module(module, work)
+    run_on_target(module, build_request, failover_item, failover_plan)
 
 
 if __name__ == "__main__":

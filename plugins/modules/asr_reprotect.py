@@ -162,9 +162,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_su
     TARGET_CONSTRAINTS,
     action_argument_spec,
     duration_param,
-    outcome_result,
-    run_module,
-    service_for,
+    run_on_target,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect import (
     ReprotectRequest,
@@ -196,18 +194,14 @@ def main():
     )
     params = module.params
 
-    def work():
-        request = ReprotectRequest(
+    def build_request():
+        return ReprotectRequest(
             direction=params["direction"],
             agent_registration_timeout=duration_param(module, "agent_registration_timeout"),
             **{name: params[name] for name in NAMED_INPUTS},
         )
-        service = service_for(module)
-        if params["recovery_plan"]:
-            return outcome_result(reprotect_plan(service, params["recovery_plan"], request), "recovery_plan")
-        return outcome_result(reprotect_item(service, params["protected_item"], request), "protected_item")
 
-    run_module(module, work)
+    run_on_target(module, build_request, reprotect_item, reprotect_plan)
 
 
 if __name__ == "__main__":

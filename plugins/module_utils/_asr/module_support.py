@@ -87,6 +87,20 @@ def run_module(module, work) -> None:
     module.exit_json(**result)
 
 
+def run_on_target(module, build_request, on_item, on_plan) -> None:
+    """The action modules' flow: build one request and apply it to the recovery plan or the item the user named."""
+    params = module.params
+
+    def work():
+        request = build_request()
+        service = service_for(module)
+        if params["recovery_plan"]:
+            return outcome_result(on_plan(service, params["recovery_plan"], request), "recovery_plan")
+        return outcome_result(on_item(service, params["protected_item"], request), "protected_item")
+
+    run_module(module, work)
+
+
 def outcome_result(outcome, name: str) -> dict:
     result = outcome.as_result(name)
     result["warnings"] = outcome.warnings
