@@ -13,9 +13,11 @@ description:
   - Runs the failover of one replication protected item or one recovery plan of a Recovery Services vault, for the
     VMware/AVS providers (classic C(InMageAzureV2)/C(InMage), modernized C(InMageRcm)/C(InMageRcmFailback)).
   - The failover kind, the direction and the provider input are derived from the item's replication provider and
-    active location; users never write provider JSON.
-  - Idempotent and resumable. An item already failed over reports C(changed=false). A failover job already running
-    for the target is attached to and waited for, never submitted twice.
+    active location, the way Microsoft's own clients send them (classic C(InMage) items C(PrimaryToRecovery), classic
+    plans C(RecoveryToPrimary), C(InMageRcmFailback) no direction at all); users never write provider JSON.
+  - Idempotent and resumable. An item already failed over (or already where O(destination) wants it) reports
+    C(changed=false). A failover job already running for the target is attached to and waited for, never submitted
+    twice.
   - Failing back a Windows VM from Azure to AVS re-enables VMware Tools; verify them afterwards
     (C(avsdr.site_recovery.vmware_tools_state)).
 author:
@@ -39,11 +41,21 @@ options:
     type: str
     choices: [auto, unplanned, planned]
     default: auto
+  destination:
+    description:
+      - Where the workload must run after the failover. V(avs) fails back from Azure; an item that runs in Azure but
+        does not replicate toward AVS (failed over to Azure, never reprotected) is refused with the next step, and an
+        item already running in AVS reports C(changed=false). V(azure) is the opposite.
+      - V(auto) fails the item over the way it replicates.
+    type: str
+    choices: [auto, avs, azure]
+    default: auto
   direction:
     description:
-      - V(auto) moves the workload away from the item's active location.
-      - V(to_primary) (C(RecoveryToPrimary)) or V(to_recovery) (C(PrimaryToRecovery)) must agree with the active
-        location; a direction that contradicts it is refused rather than silently ignored.
+      - An expert override of the failover direction; leave it at V(auto), which is derived from the item.
+      - V(to_primary) (C(RecoveryToPrimary)) or V(to_recovery) (C(PrimaryToRecovery)) must agree with what is
+        derived; a direction that contradicts it is refused rather than silently ignored.
+        C(InMageRcmFailback) failovers take no direction.
     type: str
     choices: [auto, to_primary, to_recovery]
     default: auto
@@ -98,12 +110,14 @@ EXAMPLES = r"""
     resource_group: rg-avs-dr
     vault_name: rsv-avs-dr
     protected_item: web-win-01
+    destination: avs
 
 - name: Fail back a recovery plan, losing at most 30 minutes of data
   avsdr.site_recovery.asr_failover:
     resource_group: rg-avs-dr
     vault_name: rsv-avs-dr
     recovery_plan: rp-web
+    destination: avs
     recovery_point: latest_app_consistent
     max_data_loss: 30m
 
@@ -142,7 +156,7 @@ request:
       description: C(unplanned) or C(planned).
       type: str
     direction:
-      description: C(RecoveryToPrimary) or C(PrimaryToRecovery).
+      description: C(RecoveryToPrimary) or C(PrimaryToRecovery); null when the provider takes none (C(InMageRcmFailback)).
       type: str
     body:
       description: The request body, including the provider input.
@@ -190,6 +204,7 @@ def main():
     module = AzureModule(
         argument_spec=action_argument_spec(
             failover_type={"type": "str", "choices": ["auto", "unplanned", "planned"], "default": "auto"},
+            destination={"type": "str", "choices": ["auto", "avs", "azure"], "default": "auto"},
             direction={"type": "str", "choices": ["auto", "to_primary", "to_recovery"], "default": "auto"},
             recovery_point={"type": "str", "choices": list(CHOICES), "default": "latest"},
             recovery_point_id={"type": "str"},
@@ -208,6 +223,7 @@ def main():
         return FailoverRequest(
             failover_type=params["failover_type"],
             direction=params["direction"],
+            destination=params["destination"],
             recovery_point=RecoveryPointRequest(
                 params["recovery_point"], params["recovery_point_id"], time_param(module, "recovery_point_time")
             ),

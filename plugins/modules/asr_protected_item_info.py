@@ -79,10 +79,35 @@ protected_items:
       description: A failover completed and waits for commit.
       type: bool
     is_reprotect_ready:
-      description: Committed and waiting to be reprotected.
+      description: Failed over, idle, and offered a reprotect (C(SwitchProtection)).
       type: bool
+    workload_site:
+      description:
+        - Where the VM runs now, read from the replication pair (C(instance_type)) and C(active_location).
+        - C(InMage) and C(InMageRcmFailback) replicate from Azure, C(InMageAzureV2) and C(InMageRcm) from AVS;
+          C(active_location=Primary) is the side the pair replicates from, C(Recovery) the other one.
+        - Null for providers the collection does not handle.
+      type: str
+      choices: [avs, azure]
+    stage:
+      description:
+        - The item's place in the failback cycle, the one vocabulary the modules, roles and reports use.
+        - C(failback_ready) runs in Azure, replicates to AVS and can fail back now;
+          C(replicating_to_avs) the same but ASR does not offer the failover yet (initial replication);
+          C(failback_running) a failover from Azure to AVS is running;
+          C(commit_pending) failed back, the failover waits for its commit;
+          C(commit_running) the commit is running;
+          C(committed) runs in AVS, committed, waits for its reprotect to Azure;
+          C(reprotect_running) a reprotect is running;
+          C(reprotected) runs in AVS and replicates to Azure;
+          C(in_azure) runs in Azure without replicating to AVS (reprotect it to AVS first);
+          C(job_running) another ASR job runs on the item; C(not_ready) none of these.
+      type: str
+      choices: [failback_ready, replicating_to_avs, failback_running, commit_pending, commit_running, committed,
+                reprotect_running, reprotected, in_azure, job_running, not_ready]
 """
 
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import ItemNotFoundError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.info import item_view
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
     resources_for,
@@ -90,6 +115,14 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_su
     vault_argument_spec,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
+
+
+def _find(resources, name):
+    """The named item, or None when the vault has none by that name (an info module answers an empty list)."""
+    try:
+        return resources.find_item(name)
+    except ItemNotFoundError:
+        return None
 
 
 def main():
@@ -101,7 +134,11 @@ def main():
 
     def work():
         resources = resources_for(module)
-        items = [resources.find_item(params["name"])] if params["name"] else resources.list_items()
+        items = (
+            [found for found in [_find(resources, params["name"])] if found]
+            if params["name"]
+            else resources.list_items()
+        )
         if params["recovery_plan"]:
             members = {item_id.lower() for item_id in resources.get_plan(params["recovery_plan"])["protected_item_ids"]}
             items = [item for item in items if item["id"].lower() in members]

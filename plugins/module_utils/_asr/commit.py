@@ -12,8 +12,8 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.plans imp
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
     is_commit_pending,
+    is_committed,
     is_failback,
-    is_failover_committed,
     source_azure_vm_id,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
@@ -29,10 +29,6 @@ STOPPED_POWER_STATES = ("powerstate/stopped", "powerstate/deallocated")
 COMMIT = "failoverCommit"
 
 
-def is_committed(item: dict) -> bool:
-    return is_failover_committed(item) or (item.get("protection_state") or "").startswith("Unprotected")
-
-
 def _nothing_pending(resource: str, items: list[dict]) -> AsrError:
     states = "; ".join(
         f"{describe(item)}: {item.get('protection_state')}, allowed: {', '.join(item.get('allowed_operations') or []) or 'none'}"
@@ -42,26 +38,31 @@ def _nothing_pending(resource: str, items: list[dict]) -> AsrError:
 
 
 def source_vm_check(service: AsrService, item: dict, vm_resource_group: str | None) -> dict:
-    """Before committing a failback, the Azure VM must be stopped or deallocated (commit deletes it).
+    """Before committing a failback, the Azure VM must be read as stopped or deallocated (commit deletes it).
 
-    The VM is the one the item's provider details name; the classic InMage details name none, so then it is the
-    VM named like the item (ASR's default recovery VM name) in ``vm_resource_group``.
+    The gate fails closed: a VM it cannot name, find or read refuses the commit. The VM is the one the item's
+    provider details name; the classic InMage details name none, so then it is the VM named like the item (ASR's
+    default recovery VM name) in ``vm_resource_group``.
     """
     vm_id = source_azure_vm_id(item)
     if vm_id is None and vm_resource_group:
         vm_id = service.resources.azure_vm_id(vm_resource_group, item.get("friendly_name") or item["name"])
     if vm_id is None:
         raise AsrError(
-            f"cannot tell which Azure VM {describe(item)} failed back from, so its power state cannot be checked:"
-            " set source_vm_resource_group (the resource group of the failed-over Azure VMs),"
-            " or require_source_stopped=false to commit anyway"
+            f"refusing to commit the failback of {describe(item)}: cannot tell which Azure VM it failed back from, so"
+            " its power state cannot be checked; set source_vm_resource_group (the resource group of the failed-over"
+            " Azure VMs), or require_source_stopped=false to commit without the check"
         )
     try:
         state = service.resources.vm_power_state(vm_id)
     except AzureApiError as error:
-        if not error.is_not_found:
-            raise
-        return {"vm_id": vm_id, "power_state": "absent"}
+        where = "not found" if error.is_not_found else f"unreadable ({error})"
+        raise AsrError(
+            f"refusing to commit the failback of {describe(item)}: its Azure VM {vm_id} is {where}, so the commit"
+            " could delete a VM nobody checked; set source_vm_resource_group to the resource group that holds the"
+            " failed-over VM, or require_source_stopped=false to commit without the check",
+            source_vm={"vm_id": vm_id, "power_state": None},
+        ) from error
     if (state or "").lower() not in STOPPED_POWER_STATES:
         raise AsrError(
             f"refusing to commit the failback of {describe(item)}: its Azure VM {vm_id} is {state or 'in an unknown state'};"

@@ -15,6 +15,10 @@ class AsrError(Exception):
         self.details = details
 
 
+class ItemNotFoundError(AsrError):
+    """The vault has no protected item by that name or id."""
+
+
 class JobFailedError(AsrError):
     """An ASR job ended in a state other than Succeeded."""
 

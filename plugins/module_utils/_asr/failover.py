@@ -20,9 +20,10 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
     DIRECTIONS,
+    PRIMARY_TO_RECOVERY,
     allows,
-    failed_over_toward,
-    failover_direction,
+    already_at,
+    check_destination,
     replication_group,
 )
 
@@ -34,6 +35,7 @@ OPERATIONS = {"unplanned": "UnplannedFailover", "planned": "PlannedFailover"}
 class FailoverRequest:
     failover_type: str = "auto"
     direction: str = "auto"
+    destination: str = "auto"  # where the workload must end up: avs, azure, or auto (the way the item replicates)
     recovery_point: RecoveryPointRequest = field(default_factory=RecoveryPointRequest)
     max_data_loss: float | None = None
     shutdown_source: bool = True
@@ -45,6 +47,12 @@ class FailoverRequest:
     @property
     def point_kind(self) -> str:
         return CUSTOM if self.recovery_point.is_specific else self.recovery_point.kind
+
+    def is_done(self, item: dict) -> bool:
+        """The item already is where this request wants its workload."""
+        if self.destination not in (None, "auto"):
+            return already_at(item, self.destination)
+        return already_at(item, None) and self.wanted_direction in (None, PRIMARY_TO_RECOVERY)
 
 
 def _state_summary(item: dict) -> str:
@@ -78,12 +86,13 @@ def failover_item(service: AsrService, reference: str, request: FailoverRequest,
             replication_group=group,
             recovery_plans=plans,
         )
-    if failed_over_toward(item, request.wanted_direction):
-        return Outcome(False, before=item, recovery_point={"id": item.get("failover_recovery_point_id")})
+    if request.is_done(item):
+        return Outcome(False, before=item, recovery_point={"id": item.get("failover_recovery_point_id") or None})
+    check_destination(item, request.destination, describe(item))
     kind = provider.failover_kind(request.failover_type)
     if not allows(item, OPERATIONS[kind]):
         raise AsrError(f"{kind} failover of {describe(item)} is not possible now ({_state_summary(item)})")
-    direction = failover_direction(item.get("active_location"), request.direction)
+    direction = provider.item_direction(item, request.direction)
     provider.validate_request(request.point_kind, "item")
     choice = choose_recovery_point(resources.list_recovery_points(item), request.recovery_point, now)
     check_max_data_loss(choice, request.max_data_loss, describe(item))
@@ -116,8 +125,10 @@ def failover_plan(service: AsrService, name: str, request: FailoverRequest, now:
     plan, items = target.plan, target.items
     if target.running:
         return target.attach()
-    if all(failed_over_toward(item, request.wanted_direction) for item in items):
+    if all(request.is_done(item) for item in items):
         return Outcome(False, before=target.before)
+    for item in items:
+        check_destination(item, request.destination, describe(item))
     providers = {describe(item): provider_for(item) for item in items}
     kind = _single(
         {name: p.failover_kind(request.failover_type) for name, p in providers.items()}, "failover type", plan
@@ -126,10 +137,11 @@ def failover_plan(service: AsrService, name: str, request: FailoverRequest, now:
     if blocked:
         raise AsrError(f"{kind} failover of recovery plan {plan['name']} is not possible now: " + "; ".join(blocked))
     direction = _single(
-        {describe(item): failover_direction(item.get("active_location"), request.direction) for item in items},
+        {name: provider.plan_failover_direction(request.direction) or "none" for name, provider in providers.items()},
         "failover direction",
         plan,
     )
+    direction = None if direction == "none" else direction
     for provider in providers.values():
         provider.validate_request(request.point_kind, "plan")
     choices, without_points = {}, []

@@ -23,14 +23,16 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_
     newest_first,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
-    has_failed_over,
     is_commit_pending,
     is_failback_ready,
+    is_failed_over,
     is_protected,
     is_reprotect_ready,
     replication_group,
     running_job_id,
     running_scenario,
+    stage,
+    workload_site,
 )
 
 
@@ -45,7 +47,9 @@ def item_view(item: dict) -> dict:
         "is_failback_ready": is_failback_ready(item),
         "is_commit_pending": is_commit_pending(item),
         "is_reprotect_ready": is_reprotect_ready(item),
-        "has_failed_over": has_failed_over(item),
+        "has_failed_over": is_failed_over(item),
+        "workload_site": workload_site(item),
+        "stage": stage(item),
     }
 
 

@@ -22,6 +22,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
     PRIMARY_TO_RECOVERY,
     RECOVERY_TO_PRIMARY,
+    failover_direction,
 )
 
 UNPLANNED = "unplanned"
@@ -53,6 +54,8 @@ class ReplicationProvider:
     item_point_types: dict = {}
     plan_point_types: dict = {}
     reprotect_direction = RECOVERY_TO_PRIMARY
+    # failoverDirection of a plan failover (plans keep the primary/recovery fabrics they were created with)
+    plan_direction: str | None = PRIMARY_TO_RECOVERY
     reprotect_policy_type = ""  # instanceType of the policy the reprotect needs
     reprotect_required: tuple[str, ...] = ("process_server",)
     master_target_role = "master target"  # what the master_target option names for this provider
@@ -76,6 +79,15 @@ class ReplicationProvider:
                 f" ({self.description}); supported: {supported}"
             )
         return value
+
+    def item_direction(self, item: dict, requested: str = "auto") -> str | None:
+        """The failoverDirection of an item failover: away from where the item is active (recorded for InMage)."""
+        return failover_direction(item.get("active_location"), requested)
+
+    def plan_failover_direction(self, requested: str = "auto") -> str | None:
+        if requested not in (None, "auto") and self.plan_direction is not None:
+            failover_direction("Recovery" if self.plan_direction == RECOVERY_TO_PRIMARY else "Primary", requested)
+        return self.plan_direction
 
     def validate_request(self, choice_kind: str, scope: str = "item") -> None:
         """Refuse a recovery-point request the provider cannot express, before anything is read or submitted."""
@@ -157,6 +169,9 @@ class InMage(ReplicationProvider):
         CUSTOM: "Custom",
     }
     plan_point_types = {LATEST: "LatestTime", LATEST_APP_CONSISTENT: "LatestTag", LATEST_PROCESSED: None, CUSTOM: None}
+    # PowerShell's plan failover sends RecoveryToPrimary for InMage plans: a plan keeps the on-premises fabric as its
+    # primary (cmdlet source; no plan failback is recorded).
+    plan_direction = RECOVERY_TO_PRIMARY
     reprotect_policy_type = "InMageAzureV2"
     reprotect_required = ("process_server",)
 
@@ -171,12 +186,13 @@ class InMage(ReplicationProvider):
         )
 
     def reprotect_input(self, targets):
-        # AVS -> Azure: the item becomes InMageAzureV2 again, sending through the on-premises PS.
+        # AVS -> Azure: the item becomes InMageAzureV2 again, sending through the on-premises PS. Toward Azure there
+        # is no master target VM: PowerShell sends the process server's id as masterTargetId (recorded).
         return _without_none(
             {
                 "instanceType": "InMageAzureV2",
                 "processServerId": targets.process_server_id,
-                "masterTargetId": targets.master_target_id,
+                "masterTargetId": targets.master_target_id or targets.process_server_id,
                 "runAsAccountId": targets.run_as_account_id,
                 "policyId": targets.policy_id,
                 "logStorageAccountId": targets.log_storage_account_id,
@@ -223,9 +239,22 @@ class InMageRcmFailback(ReplicationProvider):
         CUSTOM: None,
     }
     plan_point_types = item_point_types
+    # Microsoft's clients send no failoverDirection for InMageRcmFailback (PowerShell: null; the CLI: none).
+    plan_direction = None
     reprotect_direction = PRIMARY_TO_RECOVERY
     reprotect_policy_type = "InMageRcm"
     reprotect_required = ("process_server",)
+
+    def item_direction(self, item, requested="auto"):
+        return self.plan_failover_direction(requested)
+
+    def plan_failover_direction(self, requested="auto"):
+        if requested not in (None, "auto"):
+            raise AsrError(
+                f"{self.instance_type} ({self.description}) failovers take no direction (Microsoft's clients send"
+                " none): leave direction at auto"
+            )
+        return None
 
     def item_failover_input(self, choice, shutdown_source):
         return {
@@ -264,9 +293,9 @@ def provider_for(item: dict) -> ReplicationProvider:
     return provider
 
 
-def failover_request(direction: str, kind: str, provider_input, shutdown_source: bool) -> dict:
-    """The body of an item or plan failover POST (plans pass a list of provider inputs)."""
-    properties = {"failoverDirection": direction}
+def failover_request(direction: str | None, kind: str, provider_input, shutdown_source: bool) -> dict:
+    """The body of an item or plan failover POST (plans pass a list of provider inputs); no direction, none sent."""
+    properties = {} if direction is None else {"failoverDirection": direction}
     if kind == UNPLANNED:
         properties["sourceSiteOperations"] = "Required" if shutdown_source else "NotRequired"
     properties["providerSpecificDetails"] = provider_input

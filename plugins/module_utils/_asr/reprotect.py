@@ -39,14 +39,15 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry imp
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
     DIRECTIONS,
-    is_protected,
+    allows,
+    is_failed_over,
     is_reprotect_ready,
+    pair_source,
     running_job_id,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
 REPROTECT = "reProtect"
-REPROTECTED_STATES = ("Protected", "InitialReplication", "ProtectedStates")
 
 
 @dataclass
@@ -63,10 +64,26 @@ class ReprotectRequest:
 
 
 def is_reprotected(item: dict) -> bool:
-    """Protected (or replicating initially) and not waiting for a reprotect any more."""
-    if running_job_id(item) or is_reprotect_ready(item):
-        return False
-    return is_protected(item) or (item.get("protection_state") or "").startswith(REPROTECTED_STATES)
+    """The pair replicates from where the workload runs (initial replication included): nothing to reprotect."""
+    return running_job_id(item) is None and pair_source(item) is not None and not is_failed_over(item)
+
+
+def _not_ready_reason(item: dict) -> str:
+    if allows(item, "Commit"):
+        return "commit its failover first"
+    return "wait until ASR offers SwitchProtection for it"
+
+
+def current_log_storage_account(item: dict) -> str | None:
+    """The cache/log storage account the item already replicates through (InMageRcm: per protected disk)."""
+    details = item.get("provider_specific_details") or {}
+    disks = [disk.get("log_storage_account_id") for disk in details.get("protected_disks") or []]
+    candidates = [
+        details.get("log_storage_account_id"),
+        details.get("recovery_azure_log_storage_account_id"),
+        *disks,
+    ]
+    return next((candidate for candidate in candidates if candidate), None)
 
 
 def resolve_targets(service: AsrService, item: dict, provider, request: ReprotectRequest):
@@ -90,20 +107,18 @@ def resolve_targets(service: AsrService, item: dict, provider, request: Reprotec
             retention_drive = resolve_text("retention_drive", request.retention_drive, retention_volumes(master_target))
         if request.datastore is not None or "datastore" in needs or datastores(master_target):
             datastore = resolve_text("datastore", request.datastore, datastores(master_target))
-    details = item.get("provider_specific_details") or {}
-    # Default: the cache/log storage account the item already replicates through.
-    log_storage_account_id = (
-        request.log_storage_account_id
-        or details.get("log_storage_account_id")
-        or details.get("recovery_azure_log_storage_account_id")
-    )
+    log_storage_account_id = request.log_storage_account_id or current_log_storage_account(item)
     if "log_storage_account_id" in needs and not log_storage_account_id:
         raise AsrError(f"log_storage_account_id is required to reprotect {describe(item)} ({provider.description})")
     run_as_account_id = None
     if request.run_as_account is not None:
-        run_as_account_id = resolve(
-            "run_as_account", request.run_as_account, run_as_accounts(fabric), id_key="account_id"
-        ).get("account_id")
+        accounts = run_as_accounts(fabric)
+        site_id = (fabric.get("custom_details") or {}).get("vmware_site_id")
+        if not accounts and site_id:
+            accounts = resources.list_site_run_as_accounts(site_id)
+        run_as_account_id = resolve("run_as_account", request.run_as_account, accounts, id_key="account_id").get(
+            "account_id"
+        )
     policy = choose_policy(
         resources.list_policies(), resources.mapped_policy_ids(item), request.policy, provider.reprotect_policy_type
     )
@@ -145,7 +160,7 @@ class _ItemReprotect:
             allowed = ", ".join(item.get("allowed_operations") or []) or "none"
             raise AsrError(
                 f"{describe(item)} cannot be reprotected now (protection state {item.get('protection_state')},"
-                f" allowed: {allowed}): commit its failover first"
+                f" allowed: {allowed}): {_not_ready_reason(item)}"
             )
         provider = provider_for(item)
         direction = (

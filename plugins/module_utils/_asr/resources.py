@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, ItemNotFoundError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize import (
     arm_parts,
     last_segment,
@@ -54,6 +54,8 @@ except ImportError:  # reported by AzureModule through missing_required_lib
 
 DEFAULT_API_VERSION = "2025-08-01"
 COMPUTE_API_VERSION = "2024-07-01"
+# Modernized (InMageRcm) run-as accounts live in the appliance's Microsoft.OffAzure VMware site, not in the fabric.
+OFFAZURE_API_VERSION = "2020-01-01"
 _JOB_IN_LOCATION = re.compile(r"/(?:operationresults|replicationJobs)/([^/?#]+)", re.IGNORECASE)
 THROTTLE_RETRIES = 10
 
@@ -143,7 +145,7 @@ class AsrResources:
                 + ", ".join(item["id"] for item in matches)
             )
         names = sorted(item.get("friendly_name") or item.get("name") for item in items)
-        raise AsrError(
+        raise ItemNotFoundError(
             f"no protected item named {reference!r} in vault {self.vault_name};"
             f" protected items: {', '.join(names[:30]) or 'none'}"
         )
@@ -213,6 +215,19 @@ class AsrResources:
             *self._args, item["fabric_name"], item["protection_container_name"]
         )
         return [to_flat(mapping).get("policy_id") for mapping in mappings]
+
+    @azure_operation("list the run-as accounts of VMware site {site_id}")
+    def list_site_run_as_accounts(self, site_id: str) -> list[dict]:
+        """The run-as accounts of a Microsoft.OffAzure VMware site, shaped like the classic fabric's entries."""
+        listing = self.arm.get_json(f"{site_id.rstrip('/')}/runasaccounts", OFFAZURE_API_VERSION) or {}
+        return [
+            {
+                "account_id": account.get("id"),
+                "account_name": (account.get("properties") or {}).get("displayName") or account.get("name"),
+                "name": account.get("name"),
+            }
+            for account in listing.get("value") or []
+        ]
 
     # ---- Azure VMs (ARM) ----------------------------------------------------------------------------------------
     def azure_vm_id(self, resource_group: str, vm_name: str) -> str:

@@ -3,8 +3,15 @@
 # PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
 """Pure state predicates over normalized items and plans (``normalize_item`` / ``normalize_plan`` dicts).
 
-Decisions key off allowedOperations, activeLocation, currentScenario and instanceType (domain.md); protectionState
-is only informational.
+The reading of an item that Microsoft's recorded traffic supports (docs/asr-contract.md):
+
+* ``instanceType`` names the item's *replication pair* and which way it points: ``InMageAzureV2`` / ``InMageRcm``
+  replicate AVS -> Azure, ``InMage`` / ``InMageRcmFailback`` replicate Azure -> AVS.
+* ``activeLocation`` is relative to that pair: ``Primary`` is the side the pair replicates from; a failover moves
+  the workload to ``Recovery``; a reprotect reverses the pair (and the instanceType), so the workload is at
+  ``Primary`` again.
+* What may be done next is ``allowedOperations`` (a reprotect is gated by ``SwitchProtection``); whether a job runs
+  is ``currentScenario``. ``protectionState`` only tells committed from pending where the operations cannot.
 """
 
 from __future__ import annotations
@@ -17,17 +24,47 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize
 PRIMARY_TO_RECOVERY = "PrimaryToRecovery"
 RECOVERY_TO_PRIMARY = "RecoveryToPrimary"
 DIRECTIONS = {"to_primary": RECOVERY_TO_PRIMARY, "to_recovery": PRIMARY_TO_RECOVERY}
-_DESTINATION = {RECOVERY_TO_PRIMARY: "Primary", PRIMARY_TO_RECOVERY: "Recovery"}
 
-# Job scenario names per kind of operation. The live names of commit/reprotect jobs are not documented, so each
-# kind accepts the plausible spellings (compared case-insensitively, without separators).
+AVS, AZURE = "avs", "azure"
+# Replication pairs: the site each provider replicates from (where the workload runs while active at Primary).
+PAIR_SOURCE = {"InMageAzureV2": AVS, "InMageRcm": AVS, "InMage": AZURE, "InMageRcmFailback": AZURE}
+TOWARD_AVS = tuple(provider for provider, source in PAIR_SOURCE.items() if source == AZURE)
+_OTHER_SITE = {AVS: AZURE, AZURE: AVS}
+
+# Job scenario names per kind of operation, compared case-insensitively without separators. Recorded:
+# UnplannedFailover / PlannedFailover (display "Failover"), CommitFailover, SwitchReplicationGroupProtection and
+# SwitchProtection (reprotect); the other spellings are kept for services that name them differently.
 SCENARIOS = {
     "failover": {"unplannedfailover", "plannedfailover", "failover", "failback"},
-    "commit": {"commit", "failovercommit", "commitfailover"},
-    "reprotect": {"reprotect", "reversereplication", "reversereplicate", "switchprotection", "reprotection"},
+    "commit": {"commit", "commitfailover", "failovercommit"},
+    "reprotect": {
+        "switchreplicationgroupprotection",
+        "switchprotection",
+        "reprotect",
+        "reversereplication",
+        "reversereplicate",
+    },
 }
-REPROTECT_OPERATIONS = ("ReverseReplicate", "Failback")
+# A reprotect is offered as SwitchProtection (recorded); older services named it ReverseReplicate or Failback.
+REPROTECT_OPERATIONS = ("SwitchProtection", "ReverseReplicate", "Failback")
+FAILOVER_OPERATIONS = ("UnplannedFailover", "PlannedFailover")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+# The stage vocabulary every module, role and report uses (asr_protected_item_info returns it as ``stage``).
+STAGES = {
+    "not_found": "the vault has no such protected item",
+    "failback_ready": "runs in Azure, replicates to AVS, can fail back now",
+    "replicating_to_avs": "runs in Azure, replicates to AVS, but cannot fail back yet (initial replication)",
+    "failback_running": "a failover from Azure to AVS is running",
+    "commit_pending": "failed back to AVS, the failover waits for its commit",
+    "commit_running": "the commit of the failback is running",
+    "committed": "runs in AVS, committed, not protected yet: waits for its reprotect to Azure",
+    "reprotect_running": "a reprotect is running",
+    "reprotected": "runs in AVS and replicates to Azure again",
+    "in_azure": "runs in Azure and does not replicate to AVS: reprotect it to AVS first",
+    "job_running": "another ASR job is running on the item",
+    "not_ready": "none of the above (see protection state and allowed operations)",
+}
 
 
 def _fold(text: str | None) -> str:
@@ -65,38 +102,88 @@ def scenario_kind(scenario: str | None) -> str | None:
     return next((kind for kind, names in SCENARIOS.items() if folded in names), None)
 
 
+# ---- where the workload is -----------------------------------------------------------------------------------------
+def pair_source(item: dict) -> str | None:
+    """The site the item's replication pair replicates from (``avs`` / ``azure``), None for other providers."""
+    return PAIR_SOURCE.get(item.get("instance_type"))
+
+
+def replicates_toward_avs(item: dict) -> bool:
+    return pair_source(item) == AZURE
+
+
+def workload_site(item: dict) -> str | None:
+    """Where the VM runs now: the pair's source while active at Primary, the other site once failed over."""
+    source = pair_source(item)
+    if source is None:
+        return None
+    return source if item.get("active_location") != "Recovery" else _OTHER_SITE[source]
+
+
+def is_failed_over(item: dict) -> bool:
+    """The workload moved to the pair's recovery side (commit pending or committed)."""
+    return item.get("active_location") == "Recovery"
+
+
+# ---- what can be done next -------------------------------------------------------------------------------------------
+def is_idle(item: dict) -> bool:
+    return running_scenario(item) is None
+
+
 def is_commit_pending(item: dict) -> bool:
-    return running_scenario(item) is None and allows(item, "Commit")
+    return is_idle(item) and allows(item, "Commit")
+
+
+def is_committed(item: dict) -> bool:
+    """Failed over and committed: nothing left to commit (recorded as UnplannedFailoverCommitted, SwitchProtection)."""
+    if not is_idle(item) or not is_failed_over(item) or allows(item, "Commit"):
+        return False
+    return "committed" in (item.get("protection_state") or "").lower() or allows(item, *REPROTECT_OPERATIONS)
 
 
 def is_reprotect_ready(item: dict) -> bool:
-    return running_scenario(item) is None and allows(item, *REPROTECT_OPERATIONS)
-
-
-def is_failover_committed(item: dict) -> bool:
-    """Failed over and committed: nothing pending, the item now waits to be reprotected."""
-    return is_reprotect_ready(item) and not allows(item, "Commit")
-
-
-def has_failed_over(item: dict) -> bool:
-    """The last failover completed: commit pending, or committed and waiting for reprotect."""
-    return is_commit_pending(item) or is_reprotect_ready(item)
+    """Failed over, idle, and offered a reprotect. A failed-over InMageRcm item offers it before its commit."""
+    return is_idle(item) and is_failed_over(item) and allows(item, *REPROTECT_OPERATIONS)
 
 
 def is_protected(item: dict) -> bool:
-    """Replicating and ready to fail over."""
-    return running_scenario(item) is None and allows(item, "UnplannedFailover", "PlannedFailover")
+    """Replicating from where the workload runs and ready to fail over."""
+    return is_idle(item) and not is_failed_over(item) and allows(item, *FAILOVER_OPERATIONS)
 
 
 def is_failback_ready(item: dict) -> bool:
-    """Protected in the reverse direction (Azure -> AVS) and ready to fail back."""
-    return (
-        is_protected(item)
-        and item.get("instance_type") in ("InMage", "InMageRcmFailback")
-        and item.get("active_location") == "Recovery"
-    )
+    """Runs in Azure, replicates toward AVS, and may fail over now."""
+    return replicates_toward_avs(item) and is_protected(item)
 
 
+def is_failback(item: dict) -> bool:
+    """The item's failover (pending or done) brought the workload from Azure back to AVS."""
+    return replicates_toward_avs(item) and is_failed_over(item)
+
+
+def stage(item: dict | None) -> str:
+    """The item's place in the failback cycle, one of ``STAGES``."""
+    if not item:
+        return "not_found"
+    scenario = running_scenario(item)
+    if scenario is not None:
+        kind = scenario_kind(scenario)
+        if kind == "failover" and replicates_toward_avs(item):
+            return "failback_running"
+        if kind == "commit" and replicates_toward_avs(item):
+            return "commit_running"
+        return "reprotect_running" if kind == "reprotect" else "job_running"
+    site = workload_site(item)
+    if site is None:
+        return "not_ready"
+    if replicates_toward_avs(item):
+        if not is_failed_over(item):
+            return "failback_ready" if allows(item, *FAILOVER_OPERATIONS) else "replicating_to_avs"
+        return "commit_pending" if allows(item, "Commit") else "committed"
+    return "reprotected" if site == AVS else "in_azure"
+
+
+# ---- directions ------------------------------------------------------------------------------------------------------
 def failover_direction(active_location: str | None, requested: str = "auto") -> str:
     """The failoverDirection moving the workload away from ``active_location``; refuse a contradicting override."""
     derived = RECOVERY_TO_PRIMARY if active_location == "Recovery" else PRIMARY_TO_RECOVERY
@@ -111,21 +198,35 @@ def failover_direction(active_location: str | None, requested: str = "auto") -> 
     return wanted
 
 
-def destination(direction: str) -> str:
-    return _DESTINATION[direction]
-
-
 def _source_of(direction: str) -> str:
     return "Recovery" if direction == RECOVERY_TO_PRIMARY else "Primary"
 
 
-def failed_over_toward(item: dict, direction: str | None) -> bool:
-    """The item already completed a failover toward ``direction``'s destination (or any, when None)."""
-    if not has_failed_over(item):
-        return False
-    return direction is None or item.get("active_location") == destination(direction)
+def check_destination(item: dict, destination: str | None, describe_item: str) -> None:
+    """Refuse a failover that cannot bring the workload to ``destination`` (``avs``/``azure``; None: any)."""
+    site = workload_site(item)
+    if destination in (None, "auto") or site in (destination, pair_source(item)):
+        return
+    if destination == AVS:
+        raise AsrError(
+            f"{describe_item} runs in Azure but does not replicate toward AVS ({item.get('instance_type')}, active at"
+            f" {item.get('active_location')}): reprotect it to AVS first (asr_reprotect), wait for a recovery point,"
+            " then fail it back"
+        )
+    raise AsrError(
+        f"{describe_item} runs in AVS but does not replicate to Azure ({item.get('instance_type')}, active at"
+        f" {item.get('active_location')}): reprotect it to Azure first"
+    )
 
 
+def already_at(item: dict, destination: str | None) -> bool:
+    """The workload already runs at ``destination`` (any completed failover when None): nothing to fail over."""
+    if destination in (None, "auto"):
+        return is_failed_over(item) and is_idle(item)
+    return is_idle(item) and workload_site(item) == destination
+
+
+# ---- identities ------------------------------------------------------------------------------------------------------
 def replication_group(item: dict) -> str | None:
     """The user-created multi-VM consistency group the item belongs to, if any."""
     details = item.get("provider_specific_details") or {}
@@ -145,8 +246,3 @@ def source_azure_vm_id(item: dict) -> str | None:
         if isinstance(value, str) and "/microsoft.compute/virtualmachines/" in value.lower():
             return value
     return None
-
-
-def is_failback(item: dict) -> bool:
-    """The pending or completed failover brought the workload back to AVS (reverse providers, active at Primary)."""
-    return item.get("instance_type") in ("InMage", "InMageRcmFailback") and item.get("active_location") == "Primary"

@@ -12,7 +12,7 @@ VAULT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices
 IDLE = {"scenario_name": "None", "job_id": f"{VAULT}/replicationJobs/None"}
 
 
-def item(name, instance_type="InMage", active="Recovery", allowed=("UnplannedFailover", "DisableProtection"), **extra):
+def item(name, instance_type="InMage", active="Primary", allowed=("UnplannedFailover", "DisableProtection"), **extra):
     value = {
         "id": f"{VAULT}/replicationFabrics/f1/replicationProtectionContainers/c1/replicationProtectedItems/{name}",
         "name": name,
@@ -108,6 +108,8 @@ class FakeResources:
 
     def vm_power_state(self, vm_id):
         state = self.power_states.get(vm_id)
+        if isinstance(state, Exception):
+            raise state
         if state is None:
             raise AzureApiError("not found", code="ResourceNotFound", status_code=404)
         return state

@@ -1,4 +1,4 @@
-"""Builders of normalized items, plans and jobs shaped like the service's (domain.md classic stages)."""
+"""Builders of normalized items, plans and jobs shaped like the service's (the recorded classic stages, docs/asr-contract.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ IDLE = {"scenario_name": "None", "job_id": f"{VAULT}/replicationJobs/None", "sta
 
 
 def build_item(
-    instance_type="InMage", active_location="Recovery", allowed=("UnplannedFailover", "DisableProtection"), **extra
+    instance_type="InMage", active_location="Primary", allowed=("UnplannedFailover", "DisableProtection"), **extra
 ):
     item = {
         "id": f"{VAULT}/replicationFabrics/cs-avs-01/replicationProtectionContainers/cloud_1/replicationProtectedItems/web-win-01",
@@ -39,12 +39,16 @@ def stage_a():
 
 @pytest.fixture
 def stage_c():
-    return build_item(active_location="Primary", allowed=("Commit", "ChangePit", "DisableProtection"))
+    return build_item(active_location="Recovery", allowed=("Commit", "ChangePit", "DisableProtection"))
 
 
 @pytest.fixture
 def stage_d():
-    return build_item(active_location="Primary", allowed=("ReverseReplicate", "DisableProtection"))
+    return build_item(
+        active_location="Recovery",
+        allowed=("SwitchProtection", "DisableProtection"),
+        protection_state="UnplannedFailoverCommitted",
+    )
 
 
 @pytest.fixture

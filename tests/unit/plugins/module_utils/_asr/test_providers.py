@@ -131,7 +131,13 @@ def test_reprotect_azure_to_avs_names_master_target_and_process_server_separatel
 
 def test_reprotect_avs_to_azure_inputs():
     provider_input = providers.PROVIDERS["InMage"].reprotect_input(providers.ReprotectTargets("ps", policy_id="fwd"))
-    assert provider_input == {"instanceType": "InMageAzureV2", "processServerId": "ps", "policyId": "fwd"}
+    # Toward Azure, PowerShell sends the process server's id as masterTargetId (recorded).
+    assert provider_input == {
+        "instanceType": "InMageAzureV2",
+        "processServerId": "ps",
+        "masterTargetId": "ps",
+        "policyId": "fwd",
+    }
 
 
 def test_modernized_reprotect_inputs():

@@ -9,7 +9,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, WaitOptions
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
-FAILED_BACK = {"active_location": "Primary", "allowed_operations": ["Commit", "ChangePit", "DisableProtection"]}
+FAILED_BACK = {"active_location": "Recovery", "allowed_operations": ["Commit", "ChangePit", "DisableProtection"]}
 
 
 class Clock:
@@ -52,7 +52,7 @@ def test_failover_submits_once_then_is_idempotent():
     failing_back(resources)
     first = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
     second = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
-    assert first.changed and first.after["active_location"] == "Primary"
+    assert first.changed and first.after["active_location"] == "Recovery"
     assert not second.changed
     assert len(resources.posts) == 1
 
@@ -182,10 +182,21 @@ def test_commit_refuses_a_running_azure_vm():
     assert resources.posts == []
 
 
-def test_commit_accepts_an_azure_vm_already_gone():
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_commit_refuses_when_the_gate_cannot_find_the_azure_vm(check_mode):
+    """A wrong resource group must not let a commit delete a running VM nobody checked (fail closed)."""
     resources = FakeResources([item("vm1", **FAILED_BACK)])
-    outcome = commit.commit_item(service(resources, check_mode=True), "vm1", commit.CommitRequest(True, "rg-rec"))
-    assert outcome.extra["source_vms"][0]["power_state"] == "absent"
+    with pytest.raises(AsrError, match=r"vm1: its Azure VM .* is not found.*set source_vm_resource_group"):
+        commit.commit_item(service(resources, check_mode=check_mode), "vm1", commit.CommitRequest(True, "rg-wrong"))
+    assert resources.posts == []
+
+
+def test_commit_refuses_when_the_gate_cannot_read_the_azure_vm():
+    resources = FakeResources([item("vm1", **FAILED_BACK)])
+    resources.power_states[resources.azure_vm_id("rg-rec", "vm1")] = server_error()
+    with pytest.raises(AsrError, match="is unreadable"):
+        commit.commit_item(service(resources), "vm1", commit.CommitRequest(True, "rg-rec"))
+    assert resources.posts == []
 
 
 def test_commit_without_the_gate_does_not_read_the_vm():
@@ -195,7 +206,12 @@ def test_commit_without_the_gate_does_not_read_the_vm():
 
 
 def test_commit_of_a_committed_item_changes_nothing_and_of_a_protected_one_is_refused():
-    committed = item("vm1", active="Primary", allowed=("ReverseReplicate", "DisableProtection"))
+    committed = item(
+        "vm1",
+        active="Recovery",
+        allowed=("SwitchProtection", "DisableProtection"),
+        protection_state="UnplannedFailoverCommitted",
+    )
     assert not commit.commit_item(service(FakeResources([committed])), "vm1", commit.CommitRequest()).changed
     with pytest.raises(AsrError, match="nothing to commit"):
         commit.commit_item(service(FakeResources([item("vm2")])), "vm2", commit.CommitRequest())
@@ -203,7 +219,12 @@ def test_commit_of_a_committed_item_changes_nothing_and_of_a_protected_one_is_re
 
 # ---- reprotect -------------------------------------------------------------------------------------------------------
 def committed_in_avs():
-    return item("vm1", active="Primary", allowed=("ReverseReplicate", "DisableProtection"))
+    return item(
+        "vm1",
+        active="Recovery",
+        allowed=("SwitchProtection", "DisableProtection"),
+        protection_state="UnplannedFailoverCommitted",
+    )
 
 
 def reprotect_resources():
@@ -256,6 +277,7 @@ def test_reprotect_retries_through_the_agent_window():
     assert outcome.request["body"]["properties"]["providerSpecificDetails"] == {
         "instanceType": "InMageAzureV2",
         "processServerId": "ps1",
+        "masterTargetId": "ps1",
         "policyId": "/pol/fwd",
     }
 
@@ -299,7 +321,7 @@ def test_reprotected_item_changes_nothing():
 
 
 def test_plan_reprotect_submits_every_item_before_waiting():
-    vm1, vm2 = committed_in_avs(), item("vm2", active="Primary", allowed=("ReverseReplicate",))
+    vm1, vm2 = committed_in_avs(), item("vm2", active="Recovery", allowed=("SwitchProtection",))
     resources = reprotect_resources()
     resources.items = {vm1["id"]: vm1, vm2["id"]: vm2}
     resources.plans["rp"] = {

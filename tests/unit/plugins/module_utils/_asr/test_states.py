@@ -44,16 +44,75 @@ def test_finished_plan_scenario_is_not_running():
 
 
 def test_stage_predicates(stage_a, stage_c, stage_d, stage_f):
-    assert states.is_failback_ready(stage_a) and not states.has_failed_over(stage_a)
-    assert states.is_commit_pending(stage_c) and states.has_failed_over(stage_c)
-    assert not states.is_failover_committed(stage_c)
-    assert states.is_failover_committed(stage_d) and states.is_reprotect_ready(stage_d)
+    assert states.is_failback_ready(stage_a) and not states.is_failed_over(stage_a)
+    assert states.is_commit_pending(stage_c) and states.is_failed_over(stage_c)
+    assert not states.is_committed(stage_c)
+    assert states.is_committed(stage_d) and states.is_reprotect_ready(stage_d)
     assert states.is_protected(stage_f) and not states.is_failback_ready(stage_f)
 
 
-def test_reprotect_gate_accepts_failback_operation(make_item):
-    item = make_item(instance_type="InMageAzureV2", allowed=("CompleteMigration", "DisableProtection", "Failback"))
-    assert states.is_reprotect_ready(item)
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("stage_a", "failback_ready"),
+        ("stage_c", "commit_pending"),
+        ("stage_d", "committed"),
+        ("stage_f", "reprotected"),
+    ],
+)
+def test_stage_of_each_step_of_the_classic_cycle(fixture, expected, request):
+    assert states.stage(request.getfixturevalue(fixture)) == expected
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ("UnplannedFailover", "failback_running"),
+        ("CommitFailover", "commit_running"),
+        ("SwitchReplicationGroupProtection", "reprotect_running"),
+        ("TestFailover", "job_running"),
+    ],
+)
+def test_stage_of_a_running_item_follows_its_job(stage_a, running, scenario, expected):
+    assert states.stage(running(stage_a, scenario)) == expected
+
+
+def test_stage_of_items_the_failback_cannot_start_from(make_item):
+    in_azure = make_item(instance_type="InMageAzureV2", active_location="Recovery", allowed=("SwitchProtection",))
+    initial = make_item(allowed=("DisableProtection",), protection_state="InitialReplicationInProgress")
+    assert states.stage(in_azure) == "in_azure"
+    assert states.stage(initial) == "replicating_to_avs"
+    assert states.stage(make_item(instance_type="A2A")) == "not_ready"
+    assert states.stage(None) == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "active", "site"),
+    [
+        ("InMage", "Primary", "azure"),
+        ("InMage", "Recovery", "avs"),
+        ("InMageRcmFailback", "Primary", "azure"),
+        ("InMageRcmFailback", "Recovery", "avs"),
+        ("InMageAzureV2", "Primary", "avs"),
+        ("InMageAzureV2", "Recovery", "azure"),
+        ("InMageRcm", "Primary", "avs"),
+        ("InMageRcm", "Recovery", "azure"),
+        ("A2A", "Primary", None),
+    ],
+)
+def test_workload_site_is_read_from_the_pair_and_the_active_location(make_item, instance_type, active, site):
+    assert states.workload_site(make_item(instance_type=instance_type, active_location=active)) == site
+
+
+def test_reprotect_gate_is_switch_protection_on_a_failed_over_item(make_item):
+    commit_pending_rcm = make_item(
+        instance_type="InMageRcm",
+        active_location="Recovery",
+        allowed=("CompleteMigration", "Commit", "ChangePit", "SwitchProtection"),
+    )
+    assert states.is_reprotect_ready(commit_pending_rcm)
+    not_failed_over = make_item(instance_type="InMageAzureV2", allowed=("SwitchProtection",))
+    assert not states.is_reprotect_ready(not_failed_over)
 
 
 def test_operations_compare_case_insensitively(stage_c):
@@ -82,10 +141,19 @@ def test_contradicting_direction_is_refused():
         states.failover_direction("Recovery", "to_recovery")
 
 
-def test_failed_over_toward_checks_destination(stage_c):
-    assert states.failed_over_toward(stage_c, "RecoveryToPrimary")
-    assert not states.failed_over_toward(stage_c, "PrimaryToRecovery")
-    assert states.failed_over_toward(stage_c, None)
+def test_already_at_destination(stage_a, stage_c, stage_d, stage_f):
+    assert not states.already_at(stage_a, "avs") and states.already_at(stage_a, "azure")
+    assert states.already_at(stage_c, "avs") and states.already_at(stage_d, "avs")
+    assert states.already_at(stage_f, "avs")
+    assert states.already_at(stage_c, None) and not states.already_at(stage_a, None)
+
+
+def test_failback_of_an_item_in_azure_that_does_not_replicate_to_avs_is_refused(make_item, stage_a):
+    in_azure = make_item(instance_type="InMageAzureV2", active_location="Recovery")
+    with pytest.raises(AsrError, match="reprotect it to AVS first"):
+        states.check_destination(in_azure, "avs", "legacy-win-07")
+    states.check_destination(stage_a, "avs", "web-win-01")
+    states.check_destination(in_azure, "auto", "legacy-win-07")
 
 
 def test_replication_group_ignores_generated_single_vm_group(make_item):
@@ -108,6 +176,6 @@ def test_source_azure_vm_id_only_accepts_compute_ids(make_item):
     assert states.source_azure_vm_id(make_item(provider_specific_details={"vm_id": "x"})) is None
 
 
-def test_failback_is_reverse_provider_active_on_primary(stage_c, stage_a):
+def test_failback_is_a_pair_toward_avs_failed_over_to_recovery(stage_c, stage_a):
     assert states.is_failback(stage_c)
     assert not states.is_failback(stage_a)
