@@ -4,7 +4,7 @@
 """Replication-provider strategies, one class per ``providerSpecificDetails.instanceType``.
 
 Each knows which failover kinds its provider supports, the provider input for item and plan failover, the
-recovery-point vocabulary, and the reprotect input for the opposite direction (domain.md tables).
+recovery-point vocabulary, and the reprotect input for the opposite direction (docs/asr-contract.md).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class ReplicationProvider:
     # Recovery-point words -> this provider's value for item inputs (None = not supported).
     item_point_types: dict = {}
     plan_point_types: dict = {}
-    reprotect_direction = RECOVERY_TO_PRIMARY
+    reprotect_direction: str | None = RECOVERY_TO_PRIMARY  # recorded for InMage, InMageAzureV2 and InMageRcm
     # failoverDirection of a plan failover (plans keep the primary/recovery fabrics they were created with)
     plan_direction: str | None = PRIMARY_TO_RECOVERY
     reprotect_policy_type = ""  # instanceType of the policy the reprotect needs
@@ -239,9 +239,10 @@ class InMageRcmFailback(ReplicationProvider):
         CUSTOM: None,
     }
     plan_point_types = item_point_types
-    # Microsoft's clients send no failoverDirection for InMageRcmFailback (PowerShell: null; the CLI: none).
+    # Microsoft's clients send no failoverDirection for InMageRcmFailback, neither to fail over nor to reprotect
+    # (recorded: PowerShell and the CLI).
     plan_direction = None
-    reprotect_direction = PRIMARY_TO_RECOVERY
+    reprotect_direction = None
     reprotect_policy_type = "InMageRcm"
     reprotect_required = ("process_server",)
 
@@ -302,5 +303,7 @@ def failover_request(direction: str | None, kind: str, provider_input, shutdown_
     return {"properties": properties}
 
 
-def reprotect_request(direction: str, provider_input: dict) -> dict:
-    return {"properties": {"failoverDirection": direction, "providerSpecificDetails": provider_input}}
+def reprotect_request(direction: str | None, provider_input: dict) -> dict:
+    properties = {} if direction is None else {"failoverDirection": direction}
+    properties["providerSpecificDetails"] = provider_input
+    return {"properties": properties}

@@ -176,10 +176,13 @@ class AsrResources:
         return normalize_plan(self.client.replication_recovery_plans.get(*self._args, last_segment(name)))
 
     def plans_containing(self, item: dict) -> list[str]:
+        """Plans with the item as a member. A plan list answers ``groups: []`` (recorded): only a GET of each plan
+        shows its members."""
         item_id = item["id"].lower()
+        plans = [self._get_plan(plan["name"]) for plan in self.list_plans()]
         return sorted(
             plan["name"]
-            for plan in self.list_plans()
+            for plan in plans
             if item_id in {member.lower() for member in plan.get("protected_item_ids") or []}
         )
 
@@ -199,7 +202,10 @@ class AsrResources:
     # ---- fabric infrastructure ----------------------------------------------------------------------------------
     @azure_operation("list the fabrics of vault {self.vault_name}")
     def list_fabrics(self) -> list[dict]:
-        return [normalize_fabric(fabric) for fabric in self.client.replication_fabrics.list(*self._args)]
+        """Every fabric with its servers. A fabric list answers the appliance's components empty (recorded): each
+        fabric is read again with a GET, which fills them."""
+        names = [fabric.name for fabric in self.client.replication_fabrics.list(*self._args)]
+        return [self.get_fabric(name) for name in names]
 
     @azure_operation("read fabric {name}")
     def get_fabric(self, name: str) -> dict:
