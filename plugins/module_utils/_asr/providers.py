@@ -239,21 +239,20 @@ class InMageRcmFailback(ReplicationProvider):
         CUSTOM: None,
     }
     plan_point_types = item_point_types
-    # Microsoft's clients send no failoverDirection for InMageRcmFailback, neither to fail over nor to reprotect
-    # (recorded: PowerShell and the CLI).
-    plan_direction = None
+    # Microsoft's clients send no failoverDirection for an InMageRcmFailback item, neither to fail over nor to
+    # reprotect (recorded: PowerShell and the CLI). A recovery plan failover requires one (REST spec: required in
+    # RecoveryPlanPlannedFailoverInputProperties); the plan keeps the on-premises fabric as its primary, as classic
+    # plans do (decision).
+    plan_direction = RECOVERY_TO_PRIMARY
     reprotect_direction = None
     reprotect_policy_type = "InMageRcm"
     reprotect_required = ("process_server",)
 
     def item_direction(self, item, requested="auto"):
-        return self.plan_failover_direction(requested)
-
-    def plan_failover_direction(self, requested="auto"):
         if requested not in (None, "auto"):
             raise AsrError(
-                f"{self.instance_type} ({self.description}) failovers take no direction (Microsoft's clients send"
-                " none): leave direction at auto"
+                f"{self.instance_type} ({self.description}) item failovers take no direction (Microsoft's clients"
+                " send none): leave direction at auto"
             )
         return None
 

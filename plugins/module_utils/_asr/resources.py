@@ -29,6 +29,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry imp
     may_have_been_accepted,
     retry_after_seconds,
 )
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import stage, workload_site
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import (
     AzureApiError,
     azure_operation,
@@ -106,7 +107,7 @@ class AsrResources:
     # ---- protected items -------------------------------------------------------------------------------------
     @azure_operation("list the protected items of vault {self.vault_name}")
     def list_items(self) -> list[dict]:
-        return [normalize_item(item) for item in self.client.replication_protected_items.list(*self._args)]
+        return [read_item(item) for item in self.client.replication_protected_items.list(*self._args)]
 
     @azure_operation("read protected item {item_id}")
     def get_item_by_id(self, item_id: str) -> dict:
@@ -114,7 +115,7 @@ class AsrResources:
         missing = {"fabric_name", "protection_container_name", "protected_item_name"} - set(parts)
         if missing:
             raise AsrError(f"{item_id} is not a replication protected item id (missing {', '.join(sorted(missing))})")
-        return normalize_item(
+        return read_item(
             self.client.replication_protected_items.get(
                 *self._args,
                 parts["fabric_name"],
@@ -290,6 +291,14 @@ class AsrResources:
         )
         # retry_total=0: a POST is never re-sent blindly; post_action and its callers decide.
         return self.client.send_request(request, retry_total=0)
+
+
+def read_item(model) -> dict:
+    """A normalized item with the collection's reading of it: ``stage`` and ``workload_site`` (states.py)."""
+    item = normalize_item(model)
+    item["workload_site"] = workload_site(item)
+    item["stage"] = stage(item)
+    return item
 
 
 def to_flat(model) -> dict:

@@ -8,11 +8,8 @@ from pathlib import Path
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize import (
-    normalize_fabric,
-    normalize_item,
-    normalize_job,
-)
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize import normalize_fabric, normalize_job
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import read_item
 
 RECORDED = Path(__file__).resolve().parents[4] / "fixtures" / "recorded"
 
@@ -29,7 +26,7 @@ def _model(name: str, body: dict):
 
 
 def item(folder: str, prefix: str) -> dict:
-    return normalize_item(_model("ReplicationProtectedItem", exchange(folder, prefix)["response"]["body"]))
+    return read_item(_model("ReplicationProtectedItem", exchange(folder, prefix)["response"]["body"]))
 
 
 def job(folder: str, prefix: str) -> dict:
