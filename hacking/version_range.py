@@ -102,10 +102,12 @@ def problems(python: str, which: str, root: Path = ROOT) -> list[str]:
             if installed[_canonical(req.name)] not in req.specifier:
                 found.append(f"{req.name} {installed[_canonical(req.name)]} (tested) is outside requirements.txt")
     readme = (root / "README.md").read_text()
-    low, high = lower_bound(claim, "requires_ansible"), upper_bound(claim, "requires_ansible")
-    stated = f"ansible-core {low} up to {high.major}.{high.minor - 1}"
+    stated = f'`requires_ansible: "{yaml.safe_load((root / "meta" / "runtime.yml").read_text())["requires_ansible"]}"`'
     if stated not in readme:
-        found.append(f"README.md does not state the claimed range as '{stated}'")
+        found.append(f"README.md does not state the claimed range as {stated}")
+    for version in (lower_bound(claim, "requires_ansible"), dev_pins(root)["ansible-core"]):
+        if f"ansible-core {version}" not in readme:
+            found.append(f"README.md does not name the tested ansible-core {version}")
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.avsdr.site_recovery.plugins.modules import (
     asr_commit,
@@ -12,7 +13,6 @@ from ansible_collections.avsdr.site_recovery.plugins.modules import (
     asr_job_info,
     asr_reprotect,
 )
-from ansible_collections.avsdr.site_recovery.tests.unit.compat import patch_module_args
 
 VAULT = {"resource_group": "rg-avs-dr", "vault_name": "rsv-avs-dr", "subscription_id": "s", "secret": "not-shown"}
 

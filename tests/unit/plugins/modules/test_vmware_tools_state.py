@@ -6,10 +6,10 @@ import json
 from unittest import mock
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere import module as vsphere_module
 from ansible_collections.avsdr.site_recovery.plugins.modules import vmware_tools_state
-from ansible_collections.avsdr.site_recovery.tests.unit.compat import patch_module_args
 from ansible_collections.avsdr.site_recovery.tests.unit.plugins.module_utils._vmtools.fake_vsphere import FakeVSphere
 
 CONNECTION = {"hostname": "vcenter.example", "username": "cloudadmin@vsphere.local", "password": "pw"}

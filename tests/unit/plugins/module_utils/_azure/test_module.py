@@ -6,11 +6,11 @@ import contextlib
 import json
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure import module as azure_module
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
-from ansible_collections.avsdr.site_recovery.tests.unit.compat import patch_module_args
 
 OWN_SPEC = {"vault": {"type": "str", "required": True}}
 

@@ -7,10 +7,10 @@ import re
 import pytest
 import yaml
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.avsdr.site_recovery.plugins.doc_fragments.vsphere_auth import ModuleDocFragment
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.argspec import vsphere_argument_spec
-from ansible_collections.avsdr.site_recovery.tests.unit.compat import patch_module_args
 
 DOCUMENTED = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
 SPEC = vsphere_argument_spec()
