@@ -58,11 +58,21 @@ def members(artifact) -> list[str]:
 def installed(artifact, tmp_path_factory) -> Path:
     """The artifact installed with ansible-galaxy into an empty collections path."""
     path = tmp_path_factory.mktemp("collections")
-    subprocess.run(
-        [tool("ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-p", str(path), str(artifact)],
-        check=True,
-        capture_output=True,
+    # --force: a copy of the collection elsewhere on this machine (a collections path of ansible-lint's) must not
+    # turn the install into "already installed".
+    output = _ansible(
+        path,
+        tool("ansible-galaxy"),
+        "collection",
+        "install",
+        "--offline",
+        "--no-deps",
+        "--force",
+        "-p",
+        str(path),
+        str(artifact),
     )
+    assert "avsdr.site_recovery:" in output and "was installed successfully" in output, output
     return path
 
 
