@@ -18,6 +18,7 @@ help:
 	@echo "make test      run every check CI runs"
 	@echo "make venv      create $(VENV) from requirements-dev.txt"
 	@echo "make lint | sanity | units | collection-tree | build"
+	@echo "make docs | changelog | ee-context | awx-survey | oldest   release readiness (mk/60-release.mk)"
 
 # ---- virtualenv ---------------------------------------------------------------------------------------------------
 $(VENV)/.stamp: requirements-dev.txt
