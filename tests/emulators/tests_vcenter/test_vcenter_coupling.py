@@ -79,13 +79,20 @@ def test_failover_to_azure_without_shutdown_leaves_the_vm_on_but_windows_tools_r
     assert _state(vms["web-lin-02"]) == ("poweredOn", "guestToolsRunning")
 
 
-def test_a_failover_during_boot_cancels_the_pending_tools_start(coupling, vms):
-    coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
-    assert wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")
-    coupling.vm_failed_over_to_azure("app-lin-05", "linux", source_shutdown=True)
-    assert coupling.wait_idle(timeout=10)
-    assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
-    assert coupling.stats()["superseded"] == 1
+def test_a_failover_during_boot_cancels_the_pending_tools_start(vcenter, vms):
+    # A boot of an emulated day (14 real minutes): the failover surely comes while the tools start is pending.
+    coupling = _coupling(vcenter, boot_seconds=86400.0)
+    try:
+        coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
+        assert wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")
+        coupling.vm_failed_over_to_azure("app-lin-05", "linux", source_shutdown=True)
+        # The power-on and the power-off are applied; the tools start that was due after the boot never will be
+        # (the failover's newer event makes it stale: it is dropped, not applied, when it falls due).
+        assert wait_for(lambda: coupling.stats()["applied"] == 2, timeout=10)
+        assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
+        assert coupling.stats()["failures"] == 0
+    finally:
+        coupling.close()
 
 
 def test_unknown_vm_is_retried_then_given_up_without_raising(vcenter, vms):
@@ -135,22 +142,27 @@ def test_close_returns_promptly_with_work_pending(vcenter):
     coupling.vm_failed_back("web-lin-02", "linux", tools_stay_disabled=False)  # after close: ignored, no error
 
 
-def test_reset_cancels_pending_side_effects_and_puts_every_vm_back_before_returning(vcenter, coupling, vms):
-    coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
-    assert wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")  # tools start still pending
-    vms["mt-avs-01"].PowerOffVM_Task()  # drifted away from the scenario some other way
+def test_reset_cancels_pending_side_effects_and_puts_every_vm_back_before_returning(vcenter, vms):
+    # A boot of an emulated day: the tools start is surely still pending when the reset comes.
+    coupling = _coupling(vcenter, boot_seconds=86400.0)
+    try:
+        coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
+        assert wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")  # tools start pending
+        vms["mt-avs-01"].PowerOffVM_Task()  # drifted away from the scenario some other way
 
-    answer = coupling.reset(vcenter.scenario)
+        answer = coupling.reset(vcenter.scenario)
 
-    assert answer == {"coupled": True, "reset": True, "vms": len(wanted_vms(vcenter.scenario)), "missing": []}
-    assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
-    assert _state(vms["mt-avs-01"]) == ("poweredOn", "guestToolsRunning")
-    assert coupling.wait_idle(timeout=10)
-    time.sleep(120 * TIME_SCALE + 0.3)  # past the scaled boot delay: the cancelled tools start must not come back
-    assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
-    stats = coupling.stats()
-    assert (stats["resets"], stats["reset_failures"], stats["pending"]) == (1, 0, 0)
-    assert stats["superseded"] >= 1
+        assert answer == {"coupled": True, "reset": True, "vms": len(wanted_vms(vcenter.scenario)), "missing": []}
+        assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
+        assert _state(vms["mt-avs-01"]) == ("poweredOn", "guestToolsRunning")
+        assert coupling.wait_idle(timeout=10)
+        stats = coupling.stats()
+        # The pending tools start was dropped by the reset (superseded), and nothing is left that could bring it back.
+        assert (stats["resets"], stats["reset_failures"], stats["pending"]) == (1, 0, 0)
+        assert stats["superseded"] >= 1
+        assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
+    finally:
+        coupling.close()
 
 
 def test_reset_with_vcenter_unreachable_reports_it_and_drops_the_retries(tmp_path):
