@@ -91,6 +91,42 @@ options:
     type: list
     elements: str
     default: []
+  vcenter_details:
+    description:
+      - Also read the AVS vCenter, to set C(vcenter_vm_folder) and C(vcenter_vm_datacenter) of every VM whose name is
+        unique there, and C(vm_guest_os) where the vault does not say. Three reads in all (the VMs, the folders and
+        the datacenters, each in one property-collector call), none per VM.
+      - The connection comes from the C(vcenter_*) options or the E(VMWARE_*) variables that AWX's I(VMware vCenter)
+        credential injects, as for M(avsdr.site_recovery.vmware_tools_state).
+    type: bool
+    default: false
+  vcenter_hostname:
+    description: The vCenter server, for O(vcenter_details).
+    type: str
+    env:
+      - name: VMWARE_HOST
+  vcenter_username:
+    description: The user to log in to vCenter with, for O(vcenter_details).
+    type: str
+    env:
+      - name: VMWARE_USER
+  vcenter_password:
+    description: The password of O(vcenter_username).
+    type: str
+    env:
+      - name: VMWARE_PASSWORD
+  vcenter_port:
+    description: The port vCenter listens on.
+    type: int
+    default: 443
+    env:
+      - name: VMWARE_PORT
+  vcenter_validate_certs:
+    description: Whether to validate the TLS certificate of vCenter (the system CAs, or E(SSL_CERT_FILE)).
+    type: bool
+    default: true
+    env:
+      - name: VMWARE_VALIDATE_CERTS
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
   - ansible.builtin.constructed
@@ -102,8 +138,8 @@ notes:
     M(avsdr.site_recovery.asr_protected_item_info)), C(asr_provider), C(asr_architecture), C(asr_replication_group),
     C(asr_replication_health) (Azure's word, for example V(Normal)), C(asr_last_recovery_point_time) (null when the
     provider reports none in the item) and C(asr_process_server) (for C(InMageRcmFailback), the reprotect agent)."
-  - The vCenter folder and datacenter of a VM are not known to ASR; set C(vcenter_vm_folder) and
-    C(vcenter_vm_datacenter) with O(compose) when VM names repeat in vCenter.
+  - The vCenter folder and datacenter of a VM are not known to ASR; O(vcenter_details) reads them from vCenter, or
+    set C(vcenter_vm_folder) and C(vcenter_vm_datacenter) with O(compose) when VM names repeat in vCenter.
   - The inventory cache holds the facts read from Azure (the host variables above), never credentials.
 """
 
@@ -173,8 +209,11 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors 
     translate_azure_error,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import missing_libraries
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.client import VSphereClient
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.errors import VSphereError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.lookup import guest_family, locations_by_name
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 PREFIX = "avsdr.site_recovery.asr: "
 AUTH_OPTIONS = tuple(azure_auth_argument_spec())
 
@@ -221,12 +260,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             records = self._cached_records(cache_key, vaults)
         if records is None:
             records = self._read_vaults(config, vaults)
+            if self.get_option("vcenter_details"):
+                self._add_vcenter_details(records)
             if use_cache:
-                self._cache[cache_key] = {
-                    "version": CACHE_VERSION,
-                    "vaults": [v.key for v in vaults],
-                    "records": records,
-                }
+                self._cache[cache_key] = {"version": CACHE_VERSION, "source": self._source(vaults), "records": records}
         self._populate(records)
 
     # ---- configuration ---------------------------------------------------------------------------------------------
@@ -279,6 +316,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         resolution reads the AZURE_* environment, profiles and the CLI exactly as the modules do."""
         return {name: (self.get_option(name) if name in config else None) for name in AUTH_OPTIONS}
 
+    def _source(self, vaults: list[Vault]) -> dict:
+        """What the cached records were read from: a cache of other vaults (or without vCenter) is not used."""
+        return {"vaults": [vault.key for vault in vaults], "vcenter": bool(self.get_option("vcenter_details"))}
+
     def _cached_records(self, cache_key: str, vaults: list[Vault]):
         try:
             cached = self._cache[cache_key]
@@ -287,7 +328,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if (
             not isinstance(cached, dict)
             or cached.get("version") != CACHE_VERSION
-            or cached.get("vaults") != [vault.key for vault in vaults]
+            or cached.get("source") != self._source(vaults)
         ):
             return None
         self.display.v(f"{PREFIX}{len(cached['records'])} protected items from the cache")
@@ -331,9 +372,59 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         hint = connection.sign_in_hint(error) if connection else None
         return f"{PREFIX}{text}" + (f" {hint}" if hint else "")
 
+    # ---- vCenter (optional) ----------------------------------------------------------------------------------------
+    def _vcenter_client(self) -> VSphereClient:
+        variables = {"hostname": "VMWARE_HOST", "username": "VMWARE_USER", "password": "VMWARE_PASSWORD"}
+        connection = {name: self.get_option(f"vcenter_{name}") for name in variables}
+        missing = [f"vcenter_{name} (or {env})" for name, env in variables.items() if not connection[name]]
+        if missing:
+            raise AnsibleParserError(f"{PREFIX}vcenter_details needs {', '.join(missing)}")
+        return VSphereClient(
+            port=self.get_option("vcenter_port"), validate_certs=self.get_option("vcenter_validate_certs"), **connection
+        )
+
+    def _add_vcenter_details(self, records: list[dict]) -> None:
+        """vcenter_vm_folder / vcenter_vm_datacenter (and the guest OS the vault did not give) from three reads."""
+        client = self._vcenter_client()
+        try:
+            vms = client.list_properties("VirtualMachine", ["name", "parent", "guest.guestFamily", "config.guestId"])
+            containers = {}
+            for kind in ("Folder", "Datacenter"):
+                for moid, props in client.list_properties(kind, ["name", "parent"]):
+                    parent = props.get("parent")
+                    containers[moid] = (kind, props.get("name"), getattr(parent, "_moId", None))
+        except VSphereError as exc:
+            raise AnsibleParserError(f"{PREFIX}{exc}") from exc
+        finally:
+            client.close()
+        located = locations_by_name(
+            [(moid, props.get("name"), getattr(props.get("parent"), "_moId", None)) for moid, props in vms], containers
+        )
+        families = {
+            moid: guest_family(props.get("guest.guestFamily"), props.get("config.guestId")) for moid, props in vms
+        }
+        for record in records:
+            candidates = located.get(record["vcenter_vm_name"], [])
+            if len(candidates) > 1:
+                self.display.warning(
+                    f"{PREFIX}{len(candidates)} VMs are named {record['vcenter_vm_name']} in vCenter "
+                    f"({'; '.join(location.path for location in candidates)}): set vcenter_vm_folder with compose"
+                )
+            if len(candidates) != 1:
+                continue
+            location = candidates[0]
+            record["vcenter_vm_datacenter"] = location.datacenter
+            record["vcenter_vm_folder"] = location.folder
+            record["guest_os"] = record["guest_os"] or families.get(location.moid)
+
     # ---- inventory -------------------------------------------------------------------------------------------------
     def _host_vars(self, record: dict) -> dict:
-        return {
+        known_in_vcenter = {
+            name: record[name]
+            for name in ("vcenter_vm_folder", "vcenter_vm_datacenter")
+            if record.get(name) is not None
+        }
+        return known_in_vcenter | {
             "asr_protected_item": record["id"],
             "asr_recovery_plan": chosen_plan(record["recovery_plans"], self.get_option("recovery_plan_precedence")),
             "asr_recovery_plans": list(record["recovery_plans"]),

@@ -437,3 +437,84 @@ def test_cache_of_other_vaults_is_not_used(tmp_path, connect, arm):
     path.write_text(yaml.safe_dump(config | {"vault_name": "rsv-typo"}))
     with pytest.raises(AnsibleParserError, match="rsv-typo"):
         inventory_loader.get(PLUGIN).parse(InventoryData(), DataLoader(), str(path), cache=True)
+
+
+# ---- vCenter details (optional) --------------------------------------------------------------------------------------
+class Ref:
+    def __init__(self, moid):
+        self._moId = moid
+
+
+class FakeVCenter:
+    """list_properties of VSphereClient over a tiny AVS inventory; records the reads and the connection."""
+
+    instances: list = []
+
+    def __init__(self, **connection):
+        self.connection = connection
+        self.reads = []
+        self.closed = False
+        FakeVCenter.instances.append(self)
+
+    def list_properties(self, kind, paths):
+        self.reads.append(kind)
+        data = {
+            "VirtualMachine": [
+                ("vm-1", {"name": "web-win-01", "parent": Ref("group-v4"), "guest.guestFamily": "windowsGuest"}),
+                ("vm-2", {"name": "app-lin-05", "parent": Ref("group-v3"), "config.guestId": "rhel8_64Guest"}),
+                ("vm-3", {"name": "db-win-03", "parent": Ref("group-v4")}),
+                ("vm-4", {"name": "db-win-03", "parent": Ref("group-v3")}),
+                ("vm-5", {"name": "new-win-06", "parent": Ref("group-v4"), "config.guestId": "rhel8_64Guest"}),
+            ],
+            "Folder": [
+                ("group-d1", {"name": "Datacenters"}),
+                ("group-v3", {"name": "vm", "parent": Ref("datacenter-2")}),
+                ("group-v4", {"name": "Workloads", "parent": Ref("group-v3")}),
+            ],
+            "Datacenter": [("datacenter-2", {"name": "SDDC-Datacenter", "parent": Ref("group-d1")})],
+        }
+        return data[kind]
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def vcenter(monkeypatch, inventory_module):
+    FakeVCenter.instances = []
+    monkeypatch.setattr(inventory_module, "VSphereClient", FakeVCenter)
+    for name, value in {"VMWARE_HOST": "vcenter.avs", "VMWARE_USER": "cloudadmin", "VMWARE_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(name, value)
+    return FakeVCenter
+
+
+def test_vcenter_details_add_folder_datacenter_and_missing_guest_os(tmp_path, connect, vcenter, arm):
+    vault = next(iter(arm.vaults.values()))
+    vault.items[4]["properties"]["providerSpecificDetails"].pop("osDetails")  # app-lin-05: the vault does not say
+    inventory = parse(tmp_path, VAULT_CONFIG | {"vcenter_details": True})
+    client = vcenter.instances[0]
+    assert client.connection["hostname"] == "vcenter.avs" and client.connection["port"] == 443
+    assert client.reads == ["VirtualMachine", "Folder", "Datacenter"] and client.closed
+    web = host_vars(inventory, "web-win-01")
+    assert (web["vcenter_vm_datacenter"], web["vcenter_vm_folder"], web["vm_guest_os"]) == (
+        "SDDC-Datacenter",
+        "Workloads",
+        "windows",
+    )
+    app = host_vars(inventory, "app-lin-05")
+    assert (app["vcenter_vm_folder"], app["vm_guest_os"]) == ("", "linux")
+    assert "vcenter_vm_folder" not in host_vars(inventory, "db-win-03")  # two VMs of that name in vCenter
+    assert "vcenter_vm_folder" not in host_vars(inventory, "legacy-win-07")  # not in vCenter
+    assert host_vars(inventory, "new-win-06")["vm_guest_os"] == "windows"  # the vault's word wins
+
+
+def test_vcenter_details_need_a_connection(tmp_path, connect, monkeypatch):
+    for name in ("VMWARE_HOST", "VMWARE_USER", "VMWARE_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(AnsibleParserError, match=r"vcenter_details needs vcenter_hostname \(or VMWARE_HOST\)"):
+        parse(tmp_path, VAULT_CONFIG | {"vcenter_details": True, "vcenter_username": "u", "vcenter_password": "p"})
+
+
+def test_without_vcenter_details_vcenter_is_not_read(tmp_path, connect, vcenter):
+    parse(tmp_path, VAULT_CONFIG)
+    assert vcenter.instances == []
