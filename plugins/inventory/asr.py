@@ -122,7 +122,9 @@ options:
     env:
       - name: VMWARE_PORT
   vcenter_validate_certs:
-    description: Whether to validate the TLS certificate of vCenter (the system CAs, or E(SSL_CERT_FILE)).
+    description:
+      - Whether to validate the TLS certificate of vCenter, against the system CAs or the bundle named by
+        E(REQUESTS_CA_BUNDLE).
     type: bool
     default: true
     env:
@@ -380,7 +382,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if missing:
             raise AnsibleParserError(f"{PREFIX}vcenter_details needs {', '.join(missing)}")
         return VSphereClient(
-            port=self.get_option("vcenter_port"), validate_certs=self.get_option("vcenter_validate_certs"), **connection
+            port=self.get_option("vcenter_port"),
+            validate_certs=self.get_option("vcenter_validate_certs"),
+            # Same trust store as the vSphere modules when one is configured.
+            ca_file=os.environ.get("REQUESTS_CA_BUNDLE") or None,
+            **connection,
         )
 
     def _add_vcenter_details(self, records: list[dict]) -> None:
@@ -494,15 +500,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if self._passes_filters(host, {**variables, **composed}, strict)
         }
         kept = keep_plans_whole(records, passing)
-        for record in records:
-            if record["id"] not in kept:
-                continue
+        # Hosts in name order and the plugin's groups created in name order: the same graph on every run.
+        kept_records = sorted((record for record in records if record["id"] in kept), key=lambda r: names[r["id"]])
+        builtin = {
+            record["id"]: [self._sanitize_group_name(group) for group in self._builtin_groups(record, plan_groups)]
+            for record in kept_records
+        }
+        for group in sorted({group for groups in builtin.values() for group in groups}):
+            self.inventory.add_group(group)
+        for record in kept_records:
             host, variables, composed = prepared[record["id"]]
-            self.inventory.add_host(host)
-            for name, value in {**variables, **composed}.items():
-                self.inventory.set_variable(host, name, value)
-            for group in self._builtin_groups(record, plan_groups):
-                self.inventory.add_child(self.inventory.add_group(self._sanitize_group_name(group)), host)
             all_variables = {**variables, **composed}
+            self.inventory.add_host(host)
+            for name, value in all_variables.items():
+                self.inventory.set_variable(host, name, value)
+            for group in builtin[record["id"]]:
+                self.inventory.add_child(group, host)
             self._add_host_to_composed_groups(self.get_option("groups"), all_variables, host, strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), all_variables, host, strict)
