@@ -1,6 +1,6 @@
 # avsdr.site_recovery — developer entry points.
 #   make test   everything CI runs (lint, sanity, unit, emulator contract, integration)
-#   make demo   the failback runbook against the embedded emulated Azure + AVS (once it exists)
+#   make demo   the failback runbook against the embedded emulated Azure + AVS (SCENARIO=modernized|classic)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -18,6 +18,7 @@ help:
 	@echo "make test      run every check CI runs"
 	@echo "make venv      create $(VENV) from requirements-dev.txt"
 	@echo "make lint | sanity | units | collection-tree | build"
+	@echo "make docs | changelog | ee-context | awx-survey | oldest   release readiness (mk/60-release.mk)"
 
 # ---- virtualenv ---------------------------------------------------------------------------------------------------
 $(VENV)/.stamp: requirements-dev.txt
@@ -40,7 +41,8 @@ test: venv
 # Emulators up on free ports, the runbook with the demo inventory, the summary, emulators down (mk/50-runbook.mk).
 .PHONY: demo
 demo: venv runbook-collection
+	@echo "demo: the $(SCENARIO) architecture (make demo SCENARIO=classic|modernized)"
 	$(call with_emulators, \
 	  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) \
-	    -e summary_report_file=$$EMULATORS_DIR/summary.json; \
-	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json")
+	    $(DEMO_VARS_$(SCENARIO)) -e summary_report_file=$$EMULATORS_DIR/summary.json; \
+	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json",$(DEMO_SCENARIO_FILE))

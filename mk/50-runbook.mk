@@ -1,15 +1,25 @@
 # The failback runbook (roles + playbooks/failback.yml): the demo and its checks.
-#   make demo           (recipe in the top-level Makefile) emulators up, the runbook, the summary, emulators down
+#   make demo           (recipe in the top-level Makefile) emulators up, the runbook, the summary, emulators down;
+#                       SCENARIO=modernized (default: the replication appliance, the architecture Azure still runs)
+#                       or SCENARIO=classic (configuration server, process server, master target)
+#   make demo-test      the demo on both architectures, each summary checked (part of `make test`)
 #   make ansible-lint   ansible-lint (profile production) on roles, playbooks and the inventory example
 #   make molecule       the molecule scenarios of extensions/molecule/ against the emulators
 #   make awx-test       the playbook run the way AWX runs it (ansible-runner private data dir), against the emulators
 # Each run gets its own emulators on free ports under $(RUNBOOK_EMULATORS)/<target>, and always brings them down.
-TEST_STEPS += ansible-lint molecule awx-test
+TEST_STEPS += ansible-lint molecule awx-test demo-test
 
 RUNBOOK_CACHE := $(CURDIR)/.cache/runbook
 RUNBOOK_COLLECTIONS := $(RUNBOOK_CACHE)/collections
 RUNBOOK_EMULATORS := $(CURDIR)/.emulators/runbook
 DEMO_INVENTORY := inventory/avs-demo.yml
+# The demo's architecture: a scenario name picks the emulated estate and the vault/appliance names that go with it.
+SCENARIO ?= modernized
+DEMO_SCENARIO_FILE_modernized := tests/emulators/scenarios/avs-modernized.yml
+DEMO_SCENARIO_FILE_classic := tests/emulators/scenarios/avs-demo.yml
+DEMO_VARS_modernized := -e asr_vault_name=rsv-avs-dr-modern -e reprotect_process_server=ps-appliance-01
+DEMO_VARS_classic :=
+DEMO_SCENARIO_FILE = $(or $(DEMO_SCENARIO_FILE_$(SCENARIO)),$(error SCENARIO must be modernized or classic, not '$(SCENARIO)'))
 # The emulators run ASR jobs at 1/100 of real time (ASR_TIME_SCALE, default of the harness): the agent
 # registration window of 15 emulated minutes lasts 9 s.
 DEMO_ARGS ?= --forks 10 -e preflight_skip_unready=true -e failback_poll_interval=2 -e reprotect_poll_interval=2
@@ -20,13 +30,15 @@ runbook-collection:
 	@mkdir -p $(RUNBOOK_COLLECTIONS)/ansible_collections/avsdr
 	@ln -sfn $(CURDIR) $(RUNBOOK_COLLECTIONS)/ansible_collections/avsdr/site_recovery
 
-# $(call with_emulators,<command>): run <command> with the emulators up (env.sh sourced, collection on the path).
+# $(call with_emulators,<command>[,<scenario file>]): run <command> with the emulators up (env.sh sourced, collection
+# on the path), on the given scenario (default: the harness's, avs-demo).
 # The harness is called directly so that its integration_config.yml goes to the run's folder, not to the one
 # tests/integration uses.
 define with_emulators
 	@$(MAKE) --no-print-directory vcsim
-	@export EMULATORS_DIR=$(RUNBOOK_EMULATORS)/$@ ASR_EMULATOR_PORT=$(FREE_PORT) VCSIM_PORT=$(FREE_PORT); \
-	export INTEGRATION_CONFIG=$(RUNBOOK_EMULATORS)/$@/integration_config.yml; \
+	@export EMULATORS_DIR=$(RUNBOOK_EMULATORS)/$@$(if $(2),-$(notdir $(basename $(2)))) \
+	  ASR_EMULATOR_PORT=$(FREE_PORT) VCSIM_PORT=$(FREE_PORT) $(if $(2),SCENARIO=$(CURDIR)/$(2)); \
+	export INTEGRATION_CONFIG=$$EMULATORS_DIR/integration_config.yml; \
 	trap '$(HARNESS) down' EXIT; \
 	$(HARNESS) up; \
 	set -a; . $$EMULATORS_DIR/env.sh; set +a; \
@@ -48,3 +60,12 @@ molecule: venv runbook-collection
 .PHONY: awx-test
 awx-test: venv runbook-collection
 	$(call with_emulators, pytest -q tests/awx)
+
+# The demo on both architectures; each run's summary must show the five failback-ready VMs reprotected and the two
+# unready ones left alone with their reason.
+.PHONY: demo-test
+demo-test: venv runbook-collection
+	$(MAKE) --no-print-directory demo SCENARIO=modernized
+	$(VPY) tests/demo/check_summary.py $(RUNBOOK_EMULATORS)/demo-avs-modernized/summary.json
+	$(MAKE) --no-print-directory demo SCENARIO=classic
+	$(VPY) tests/demo/check_summary.py $(RUNBOOK_EMULATORS)/demo-avs-demo/summary.json

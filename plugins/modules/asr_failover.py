@@ -13,8 +13,8 @@ description:
   - Runs the failover of one replication protected item or one recovery plan of a Recovery Services vault, for the
     VMware/AVS providers (classic C(InMageAzureV2)/C(InMage), modernized C(InMageRcm)/C(InMageRcmFailback)).
   - The failover kind, the direction and the provider input are derived from the item's replication provider and
-    active location, the way Microsoft's own clients send them (classic C(InMage) items C(PrimaryToRecovery), classic
-    plans C(RecoveryToPrimary), C(InMageRcmFailback) no direction at all); users never write provider JSON.
+    active location, the way Microsoft's own clients send them (classic C(InMage) items C(PrimaryToRecovery), failback
+    plans C(RecoveryToPrimary), C(InMageRcmFailback) items no direction at all); users never write provider JSON.
   - Idempotent and resumable. An item already failed over (or already where O(destination) wants it) reports
     C(changed=false). A failover job already running for the target is attached to and waited for, never submitted
     twice.
@@ -55,7 +55,7 @@ options:
       - An expert override of the failover direction; leave it at V(auto), which is derived from the item.
       - V(to_primary) (C(RecoveryToPrimary)) or V(to_recovery) (C(PrimaryToRecovery)) must agree with what is
         derived; a direction that contradicts it is refused rather than silently ignored.
-        C(InMageRcmFailback) failovers take no direction.
+        C(InMageRcmFailback) item failovers take no direction.
     type: str
     choices: [auto, to_primary, to_recovery]
     default: auto

@@ -60,9 +60,32 @@ def emulator_env() -> dict[str, str]:
     return values
 
 
+SURVEY_ANSWERS = {
+    "asr_resource_group": "rg-avs-dr",
+    "asr_vault_name": "rsv-avs-dr",
+    "reprotect_process_server": "ps-onprem-01",
+    "failback_source_vm_resource_group": "rg-avs-dr",
+    "failback_recovery_point": "latest",
+    "failback_commit": True,
+    "preflight_skip_unready": True,
+    "failback_poll_interval": 2,
+    "reprotect_poll_interval": 2,
+}
+
+
 @pytest.fixture(scope="module")
 def private_data_dir(tmp_path_factory, emulator_env) -> Path:
-    root = tmp_path_factory.mktemp("awx-job")
+    return _lay_out(tmp_path_factory.mktemp("awx-job"), emulator_env, SURVEY_ANSWERS, "--forks 10")
+
+
+@pytest.fixture(scope="module")
+def check_job_data_dir(tmp_path_factory, emulator_env) -> Path:
+    """A Check job (job type Check: --check) whose survey left the process server empty."""
+    answers = {name: value for name, value in SURVEY_ANSWERS.items() if name != "reprotect_process_server"}
+    return _lay_out(tmp_path_factory.mktemp("awx-check-job"), emulator_env, answers, "--forks 10 --check")
+
+
+def _lay_out(root: Path, emulator_env: dict[str, str], survey_answers: dict, cmdline: str) -> Path:
     (root / "env").mkdir()
     envvars = {name: emulator_env[name] for name in AZURE_CREDENTIAL_ENV + VCENTER_CREDENTIAL_ENV + SITE_ENV}
     # AWX installs the project's collections under the private data dir and points the collections path there.
@@ -72,21 +95,10 @@ def private_data_dir(tmp_path_factory, emulator_env) -> Path:
     envvars["ANSIBLE_COLLECTIONS_PATH"] = str(root / "requirements_collections")
     envvars["PATH"] = f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"
     (root / "env" / "envvars").write_text(yaml.safe_dump(envvars))
-    survey_answers = {
-        "asr_resource_group": "rg-avs-dr",
-        "asr_vault_name": "rsv-avs-dr",
-        "reprotect_process_server": "ps-onprem-01",
-        "failback_source_vm_resource_group": "rg-avs-dr",
-        "failback_recovery_point": "latest",
-        "failback_commit": True,
-        "preflight_skip_unready": True,
-        "failback_poll_interval": 2,
-        "reprotect_poll_interval": 2,
-    }
     awx_variables = {"awx_job_id": 4242, "awx_job_launch_type": "scheduled", "awx_job_template_name": "AVS failback"}
     (root / "env" / "extravars").write_text(yaml.safe_dump(survey_answers | awx_variables))
     (root / "env" / "settings").write_text(yaml.safe_dump({"job_timeout": 600, "idle_timeout": 300}))
-    (root / "env" / "cmdline").write_text("--forks 10")
+    (root / "env" / "cmdline").write_text(cmdline)
     inventory = yaml.safe_load((REPO / "inventory" / "avs-demo.yml").read_text())
     inventory["all"].pop("vars")  # in AWX the vault and the process server are survey answers, not inventory vars
     (root / "inventory").mkdir()
@@ -107,6 +119,17 @@ def _stats_event(private_data_dir: Path, ident: str) -> dict:
     stats = [event for event in stats if event.get("event") == "playbook_on_stats"]
     assert len(stats) == 1, "one playbook_on_stats event per job"
     return stats[0]["event_data"]
+
+
+def test_check_job_needs_no_process_server_and_submits_nothing(check_job_data_dir):
+    # Runs first, on the emulators as the scenario laid them out.
+    runner = _run(check_job_data_dir, "4241")
+    artifacts = check_job_data_dir / "artifacts" / "4241"
+    assert runner.status == "successful", (artifacts / "stdout").read_text()[-4000:]
+    summary = _stats_event(check_job_data_dir, "4241")["artifact_data"]["failback_summary"]
+    assert summary["check_mode"] is True
+    assert summary["counts"] == {"check_mode": 5, "not_ready": 2}
+    assert all(not any(vm["jobs"].values()) for vm in summary["vms"]), "a Check job submitted an ASR job"
 
 
 def test_scheduled_job_fails_back_the_ready_vms_and_publishes_the_summary(private_data_dir, emulator_env):

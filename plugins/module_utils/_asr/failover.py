@@ -57,9 +57,9 @@ class FailoverRequest:
 
 def _state_summary(item: dict) -> str:
     allowed = ", ".join(item.get("allowed_operations") or []) or "none"
-    return (
-        f"protection state {item.get('protection_state')}, active at {item.get('active_location')}, allowed: {allowed}"
-    )
+    description = item.get("protection_state_description")
+    state = f"{item.get('protection_state')} ({description})" if description else item.get("protection_state")
+    return f"protection state {state}, active at {item.get('active_location')}, allowed: {allowed}"
 
 
 def _request_summary(target: dict, action: str, kind: str, direction: str, body: dict) -> dict:

@@ -49,7 +49,7 @@ def item_view(item: dict) -> dict:
         "is_reprotect_ready": is_reprotect_ready(item),
         "has_failed_over": is_failed_over(item),
         "workload_site": workload_site(item),
-        "stage": stage(item),
+        "stage": stage(item),  # also set when read (resources.read_item); kept for items built elsewhere
     }
 
 

@@ -4,7 +4,7 @@
 """Replication-provider strategies, one class per ``providerSpecificDetails.instanceType``.
 
 Each knows which failover kinds its provider supports, the provider input for item and plan failover, the
-recovery-point vocabulary, and the reprotect input for the opposite direction (domain.md tables).
+recovery-point vocabulary, and the reprotect input for the opposite direction (docs/asr-contract.md).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class ReplicationProvider:
     # Recovery-point words -> this provider's value for item inputs (None = not supported).
     item_point_types: dict = {}
     plan_point_types: dict = {}
-    reprotect_direction = RECOVERY_TO_PRIMARY
+    reprotect_direction: str | None = RECOVERY_TO_PRIMARY  # recorded for InMage, InMageAzureV2 and InMageRcm
     # failoverDirection of a plan failover (plans keep the primary/recovery fabrics they were created with)
     plan_direction: str | None = PRIMARY_TO_RECOVERY
     reprotect_policy_type = ""  # instanceType of the policy the reprotect needs
@@ -239,20 +239,20 @@ class InMageRcmFailback(ReplicationProvider):
         CUSTOM: None,
     }
     plan_point_types = item_point_types
-    # Microsoft's clients send no failoverDirection for InMageRcmFailback (PowerShell: null; the CLI: none).
-    plan_direction = None
-    reprotect_direction = PRIMARY_TO_RECOVERY
+    # Microsoft's clients send no failoverDirection for an InMageRcmFailback item, neither to fail over nor to
+    # reprotect (recorded: PowerShell and the CLI). A recovery plan failover requires one (REST spec: required in
+    # RecoveryPlanPlannedFailoverInputProperties); the plan keeps the on-premises fabric as its primary, as classic
+    # plans do (decision).
+    plan_direction = RECOVERY_TO_PRIMARY
+    reprotect_direction = None
     reprotect_policy_type = "InMageRcm"
     reprotect_required = ("process_server",)
 
     def item_direction(self, item, requested="auto"):
-        return self.plan_failover_direction(requested)
-
-    def plan_failover_direction(self, requested="auto"):
         if requested not in (None, "auto"):
             raise AsrError(
-                f"{self.instance_type} ({self.description}) failovers take no direction (Microsoft's clients send"
-                " none): leave direction at auto"
+                f"{self.instance_type} ({self.description}) item failovers take no direction (Microsoft's clients"
+                " send none): leave direction at auto"
             )
         return None
 
@@ -302,5 +302,7 @@ def failover_request(direction: str | None, kind: str, provider_input, shutdown_
     return {"properties": properties}
 
 
-def reprotect_request(direction: str, provider_input: dict) -> dict:
-    return {"properties": {"failoverDirection": direction, "providerSpecificDetails": provider_input}}
+def reprotect_request(direction: str | None, provider_input: dict) -> dict:
+    properties = {} if direction is None else {"failoverDirection": direction}
+    properties["providerSpecificDetails"] = provider_input
+    return {"properties": properties}

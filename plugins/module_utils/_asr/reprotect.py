@@ -134,6 +134,18 @@ def resolve_targets(service: AsrService, item: dict, provider, request: Reprotec
     return targets, warnings
 
 
+def reprotect_direction(provider, requested: str | None) -> str | None:
+    """The failoverDirection Microsoft's clients send for this provider's reprotect (none for InMageRcmFailback)."""
+    if requested in (None, "auto"):
+        return provider.reprotect_direction
+    if provider.reprotect_direction is None:
+        raise AsrError(
+            f"{provider.instance_type} reprotects take no direction (Microsoft's clients send none): leave direction"
+            " at auto"
+        )
+    return DIRECTIONS[requested]
+
+
 class _ItemReprotect:
     """One item's reprotect: decided, submitted (or attached to), waited for, retried through the agent window."""
 
@@ -163,9 +175,7 @@ class _ItemReprotect:
                 f" allowed: {allowed}): {_not_ready_reason(item)}"
             )
         provider = provider_for(item)
-        direction = (
-            provider.reprotect_direction if request.direction in (None, "auto") else DIRECTIONS[request.direction]
-        )
+        direction = reprotect_direction(provider, request.direction)
         targets, self.warnings = resolve_targets(service, item, provider, request)
         self.body = reprotect_request(direction, provider.reprotect_input(targets))
         self.request = {"operation": REPROTECT, "target": item["id"], "direction": direction, "body": self.body}

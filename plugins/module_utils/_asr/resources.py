@@ -29,6 +29,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry imp
     may_have_been_accepted,
     retry_after_seconds,
 )
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import stage, workload_site
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import (
     AzureApiError,
     azure_operation,
@@ -106,7 +107,7 @@ class AsrResources:
     # ---- protected items -------------------------------------------------------------------------------------
     @azure_operation("list the protected items of vault {self.vault_name}")
     def list_items(self) -> list[dict]:
-        return [normalize_item(item) for item in self.client.replication_protected_items.list(*self._args)]
+        return [read_item(item) for item in self.client.replication_protected_items.list(*self._args)]
 
     @azure_operation("read protected item {item_id}")
     def get_item_by_id(self, item_id: str) -> dict:
@@ -114,7 +115,7 @@ class AsrResources:
         missing = {"fabric_name", "protection_container_name", "protected_item_name"} - set(parts)
         if missing:
             raise AsrError(f"{item_id} is not a replication protected item id (missing {', '.join(sorted(missing))})")
-        return normalize_item(
+        return read_item(
             self.client.replication_protected_items.get(
                 *self._args,
                 parts["fabric_name"],
@@ -176,10 +177,13 @@ class AsrResources:
         return normalize_plan(self.client.replication_recovery_plans.get(*self._args, last_segment(name)))
 
     def plans_containing(self, item: dict) -> list[str]:
+        """Plans with the item as a member. A plan list answers ``groups: []`` (recorded): only a GET of each plan
+        shows its members."""
         item_id = item["id"].lower()
+        plans = [self._get_plan(plan["name"]) for plan in self.list_plans()]
         return sorted(
             plan["name"]
-            for plan in self.list_plans()
+            for plan in plans
             if item_id in {member.lower() for member in plan.get("protected_item_ids") or []}
         )
 
@@ -199,7 +203,10 @@ class AsrResources:
     # ---- fabric infrastructure ----------------------------------------------------------------------------------
     @azure_operation("list the fabrics of vault {self.vault_name}")
     def list_fabrics(self) -> list[dict]:
-        return [normalize_fabric(fabric) for fabric in self.client.replication_fabrics.list(*self._args)]
+        """Every fabric with its servers. A fabric list answers the appliance's components empty (recorded): each
+        fabric is read again with a GET, which fills them."""
+        names = [fabric.name for fabric in self.client.replication_fabrics.list(*self._args)]
+        return [self.get_fabric(name) for name in names]
 
     @azure_operation("read fabric {name}")
     def get_fabric(self, name: str) -> dict:
@@ -284,6 +291,14 @@ class AsrResources:
         )
         # retry_total=0: a POST is never re-sent blindly; post_action and its callers decide.
         return self.client.send_request(request, retry_total=0)
+
+
+def read_item(model) -> dict:
+    """A normalized item with the collection's reading of it: ``stage`` and ``workload_site`` (states.py)."""
+    item = normalize_item(model)
+    item["workload_site"] = workload_site(item)
+    item["stage"] = stage(item)
+    return item
 
 
 def to_flat(model) -> dict:

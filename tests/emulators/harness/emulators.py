@@ -249,6 +249,14 @@ def asr_answers(settings: Settings) -> bool:
     return answers(f"{settings.asr_url}/_emulator/state", settings.asr_dir / certs.CA_FILE)
 
 
+def vcsim_boot_time(settings: Settings, scenario: dict | None = None) -> str:
+    """How long a guest powered on through vCenter takes to boot before its VMware Tools run, in real seconds: the
+    scenario's `timing.boot_minutes` at the ASR emulator's time scale (the same emulated boot the emulator assumes)."""
+    scenario = scenario or scenario_file.load(settings.scenario_path)
+    seconds = float(scenario["timing"]["boot_minutes"]) * 60 * settings.time_scale
+    return f"{seconds:.3f}s"
+
+
 def start_vcsim(settings: Settings, service: Service, avs: dict[str, str]) -> None:
     if not Path(settings.vcsim_bin).exists():
         raise HarnessError(f"no vcsim binary at {settings.vcsim_bin}: run `make vcsim` (or put vcsim on PATH)")
@@ -278,7 +286,9 @@ def start_vcsim(settings: Settings, service: Service, avs: dict[str, str]) -> No
             "0",
             "-E",
             str(url_file),
-        ]
+        ],
+        # Read by our vcsim only (an upstream one ignores it): see tests/emulators/vcsim/toolsboot.go.
+        env={**os.environ, "VCSIM_BOOT_TIME": vcsim_boot_time(settings)},
     )
     wait_until(service, lambda: vcsim_answers(settings))
 

@@ -1,7 +1,8 @@
 """Generate a large scenario for benchmarks: `python generate.py --vms 500 --out big.yml [--base avs-demo.yml]`.
 
-VMs are spread over the stages A (most), C, D, F and azure_committed, a plan per 10 VMs, a replication group per
-50 VMs; the estate (principals, fabric, policies) comes from the base scenario.
+VMs are spread over the stages failback_ready (most), failback_commit_pending, failback_committed, forward_protected
+and azure_committed; the failback-ready ones get a plan per 10 VMs and a replication group per 50 VMs; the estate
+(principals, fabric, policies) comes from the base scenario.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-STAGE_CYCLE = ["A"] * 6 + ["C", "D", "F", "azure_committed"]
+STAGE_CYCLE = ["failback_ready"] * 6 + [
+    "failback_commit_pending",
+    "failback_committed",
+    "forward_protected",
+    "azure_committed",
+]
 
 
 def generate(vm_count: int, base: Path, name: str) -> dict:
@@ -23,7 +29,7 @@ def generate(vm_count: int, base: Path, name: str) -> dict:
         os_type = "windows" if index % 2 == 0 else "linux"
         stage = STAGE_CYCLE[index % len(STAGE_CYCLE)]
         vm = {"name": f"vm-{os_type[:3]}-{index:05d}", "os": os_type, "stage": stage}
-        if stage == "A":
+        if stage == "failback_ready":
             vm["recovery_plans"] = [f"rp-{index // 10:04d}"]
             if index % 50 < 2:
                 vm["replication_group"] = f"rg-{index // 50:04d}"

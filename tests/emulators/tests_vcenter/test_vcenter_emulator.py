@@ -86,7 +86,8 @@ class Estate:
         request = HttpRequest("POST", f"{self.item(vm_name).id}/unplannedFailover?api-version={API_VERSION}", json=body)
         response = self.client.send_request(request)
         assert response.status_code == 202, response.text()
-        return response.headers["Location"].split("/replicationJobs/")[1].split("/")[0]
+        # Location is <item>/operationresults/<id>: the operation id is the job's name (recorded)
+        return response.headers["Location"].split("/operationresults/")[1].split("?")[0]
 
     def wait_for_job(self, job_name: str) -> None:
         """Follow the ASR job to its end, as the collection's modules do."""
@@ -135,7 +136,7 @@ def fresh(estate):
 
 def fail_back(estate: Estate, vm_name: str) -> None:
     provider = {"instanceType": "InMage", "recoveryPointType": "LatestTime"}
-    estate.wait_for_job(estate.start_unplanned_failover(vm_name, "RecoveryToPrimary", provider, "NotRequired"))
+    estate.wait_for_job(estate.start_unplanned_failover(vm_name, "PrimaryToRecovery", provider, "NotRequired"))
 
 
 def test_failback_powers_the_avs_vm_on_and_tools_run_after_boot(fresh):
@@ -144,24 +145,24 @@ def test_failback_powers_the_avs_vm_on_and_tools_run_after_boot(fresh):
     vm = fresh.vm("web-win-01")
     assert wait_for(lambda: power_and_tools(vm) == ("poweredOn", "guestToolsRunning"))
     assert vm.guest.toolsStatus == "toolsOk"
-    assert fresh.item("web-win-01").properties.active_location == "Primary"
+    assert fresh.item("web-win-01").properties.active_location == "Recovery"  # failed back: pair Azure -> AVS
     stats = fresh.vcenter_stats()
     assert stats["failures"] == 0 and stats["applied"] >= 2
 
 
-def test_reset_puts_a_failed_back_vm_off_again_in_vcenter_and_back_at_stage_a(fresh):
+def test_reset_puts_a_failed_back_vm_off_again_in_vcenter_and_back_to_failback_ready(fresh):
     fail_back(fresh, "web-win-01")
     vm = fresh.vm("web-win-01")
     assert wait_for(lambda: power_and_tools(vm) == ("poweredOn", "guestToolsRunning"))
-    assert fresh.control("GET", "state")["items"]["web-win-01"]["stage"] != "A"
+    assert fresh.control("GET", "state")["items"]["web-win-01"]["stage"] == "failback_commit_pending"
 
     answer = fresh.control("POST", "reset")
 
     assert answer["reset"] is True and answer["asr"] == "reset" and answer["scenario"] == "avs-demo"
     assert answer["vcenter"] == {"coupled": True, "reset": True, "vms": 8, "missing": []}  # 7 VMs + master target
     assert power_and_tools(vm) == ("poweredOff", "guestToolsNotRunning"), "done by the time the reset returns"
-    assert fresh.control("GET", "state")["items"]["web-win-01"]["stage"] == "A"
-    assert fresh.item("web-win-01").properties.active_location == "Recovery"
+    assert fresh.control("GET", "state")["items"]["web-win-01"]["stage"] == "failback_ready"
+    assert fresh.item("web-win-01").properties.active_location == "Primary"
     stats = fresh.vcenter_stats()
     assert stats["resets"] >= 1 and stats["pending"] == 0
 
@@ -186,7 +187,7 @@ def test_vcenter_unreachable_during_failback_keeps_the_emulator_state_and_recove
         stats = fresh.vcenter_stats()
         assert stats["reachable"] is False and stats["pending"] >= 1
         item = fresh.item("app-lin-05")
-        assert item.properties.active_location == "Primary"
+        assert item.properties.active_location == "Recovery"
         assert "Commit" in item.properties.allowed_operations
     finally:
         emulators.up(fresh.settings, log=lambda _: None)  # vcsim again, seeded from the running emulator's stages
@@ -197,11 +198,12 @@ def test_vcenter_unreachable_during_failback_keeps_the_emulator_state_and_recove
 
 
 def test_failover_to_azure_with_source_shutdown_powers_the_avs_vm_off(tmp_path):
-    """A scenario where web-win-01 is protected AVS -> Azure (stage F): it runs in AVS until the failover."""
+    """A scenario where web-win-01 is protected AVS -> Azure (forward_protected): it runs in AVS until the
+    failover."""
     scenario = yaml.safe_load(Path(DEFAULT_SCENARIO).read_text())
     for vm in scenario["vms"]:
         if vm["name"] in ("web-win-01", "web-lin-02"):
-            vm["stage"] = "F"
+            vm["stage"] = "forward_protected"
     scenario_path = tmp_path / "avs-protected.yml"
     scenario_path.write_text(yaml.safe_dump(scenario))
     estate = Estate(harness_settings(tmp_path / "estate", scenario_path=scenario_path))
@@ -220,6 +222,6 @@ def test_failover_to_azure_with_source_shutdown_powers_the_avs_vm_off(tmp_path):
         assert power_and_tools(lin) == ("poweredOn", "guestToolsRunning"), (
             "no source shutdown: the AVS VM keeps running"
         )
-        assert estate.item("web-win-01").properties.active_location == "Recovery"
+        assert estate.item("web-win-01").properties.active_location == "Recovery"  # pair AVS -> Azure
     finally:
         estate.down()

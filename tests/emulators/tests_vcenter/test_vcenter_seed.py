@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import ssl
+import time
 
+import emulators
 import pytest
 import seed
 from pyVim.connect import SmartConnect
 from pyVmomi import vim
 
-from asr_emulator.vcenter_coupling import connect, set_tools_running, virtual_machines
+from asr_emulator.vcenter_coupling import (
+    connect,
+    set_tools_running,
+    tools_enabled,
+    virtual_machines,
+    wait_for_task,
+)
 
 
 def _datacenter(service_instance, name):
@@ -41,7 +49,7 @@ def test_every_scenario_vm_and_master_target_exists_with_its_guest_os(vcenter, v
 
 
 def test_vms_whose_workload_runs_in_azure_are_off_with_tools_not_running(vcenter, vms):
-    for vm in vcenter.scenario["vms"]:  # avs-demo: stages A and azure_committed, all running in Azure
+    for vm in vcenter.scenario["vms"]:  # avs-demo: every workload runs in Azure
         assert vms[vm["name"]].runtime.powerState == "poweredOff", vm["name"]
         assert vms[vm["name"]].guest.toolsRunningStatus == "guestToolsNotRunning", vm["name"]
 
@@ -55,11 +63,80 @@ def test_master_target_runs_with_tools_running(vms):
 
 @pytest.mark.parametrize(
     ("stage", "powered_on"),
-    [("A", False), ("B", False), ("C", True), ("D", True), ("E", True), ("F", True), ("azure_committed", False)],
+    [
+        ("failback_ready", False),
+        ("reverse_waiting_for_recovery_point", False),
+        ("failback_running", False),
+        ("failback_commit_pending", True),
+        ("failback_committed", True),
+        ("reprotect_to_azure_running", True),
+        ("forward_initial_replication", True),
+        ("forward_protected", True),
+        ("azure_commit_pending", False),
+        ("azure_committed", False),
+        ("C", True),  # the letters of the first stage vocabulary are still read
+        ("A", False),
+    ],
 )
 def test_power_state_follows_the_active_side_of_the_stage(stage, powered_on):
     scenario = {"vms": [{"name": "vm", "os": "linux", "stage": stage}], "fabric": {"master_targets": []}}
     assert seed.wanted_vms(scenario) == [seed.SeedVM("vm", "linux", powered_on)]
+
+
+def test_windows_tools_are_disabled_where_asr_left_them_disabled_unless_the_scenario_says(vcenter):
+    scenario = {
+        "vms": [
+            {"name": "in-azure", "os": "windows", "stage": "failback_ready"},
+            {"name": "in-avs", "os": "windows", "stage": "failback_committed"},
+            {"name": "told", "os": "linux", "stage": "forward_protected", "tools_disabled": True},
+        ],
+        "fabric": {"master_targets": []},
+    }
+    wanted = {vm.name: vm.tools_enabled for vm in seed.wanted_vms(scenario)}
+    assert wanted == {"in-azure": False, "in-avs": True, "told": False}
+    vms = {vm["name"]: vm for vm in vcenter.scenario["vms"]}
+    assert (vms["web-win-01"]["tools_disabled"], vms["web-lin-02"]["tools_disabled"]) == (True, False)
+
+
+def _power_on(vm) -> None:
+    wait_for_task(vm.PowerOnVM_Task())
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_a_vm_powered_on_through_vcenter_runs_its_tools_once_booted_unless_they_are_disabled(vcenter, vms):
+    """As a real vCenter reports it: tools not running while the guest boots, running after the boot time (the
+    scenario's boot_minutes at the harness's time scale), unless the guest's tools are disabled; none once off."""
+    windows, linux = vms["web-win-01"], vms["web-lin-02"]  # both off: their workload runs in Azure
+    assert not tools_enabled(windows) and tools_enabled(linux)
+    boot = float(emulators.vcsim_boot_time(vcenter.settings).removesuffix("s"))
+    started = time.monotonic()
+    _power_on(windows)  # first: its boot timer fires before the Linux VM's
+    _power_on(linux)
+    assert linux.guest.toolsRunningStatus == "guestToolsNotRunning" or time.monotonic() - started >= boot
+    assert _wait_for(lambda: linux.guest.toolsRunningStatus == "guestToolsRunning")
+    assert time.monotonic() - started >= boot * 0.9
+    assert (linux.guest.toolsStatus, linux.summary.guest.toolsRunningStatus) == ("toolsOk", "guestToolsRunning")
+    assert windows.guest.toolsRunningStatus == "guestToolsNotRunning"  # booted as long, tools disabled
+    wait_for_task(linux.PowerOffVM_Task())
+    assert _wait_for(lambda: linux.guest.toolsRunningStatus == "guestToolsNotRunning")
+    assert linux.guest.toolsStatus == "toolsNotRunning"
+
+
+def test_a_vm_powered_off_before_it_booted_never_reports_its_tools_running(vcenter, vms):
+    linux, other = vms["web-lin-02"], vms["app-lin-05"]
+    _power_on(linux)
+    wait_for_task(linux.PowerOffVM_Task())
+    _power_on(other)  # a witness booting after it: once its tools run, the first VM's timer has fired too
+    assert _wait_for(lambda: other.guest.toolsRunningStatus == "guestToolsRunning")
+    assert (linux.runtime.powerState, linux.guest.toolsRunningStatus) == ("poweredOff", "guestToolsNotRunning")
 
 
 def test_seeding_twice_changes_nothing(vcenter, service_instance, vms):

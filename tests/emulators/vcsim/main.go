@@ -5,7 +5,9 @@
 // (-l, -username, -password, -tlscert, -tlskey, -dc, -E) mean the same, so the harness drives either binary alike.
 //
 // On top of govmomi's model it answers VirtualMachine.UpgradeTools_Task, which the simulator of govmomi 0.24 does
-// not implement (section at the end; -tools-upgrade-time sets how long the task runs).
+// not implement (section at the end; -tools-upgrade-time sets how long the task runs), and it reports a guest's
+// VMware Tools the way vCenter does across power operations: not running while the VM is off, running once the
+// guest has booted (-boot-time after a power-on) unless the guest's tools are disabled (toolsboot.go).
 package main
 
 import (
@@ -45,6 +47,8 @@ func main() {
 	envOut := flag.String("E", "-", "where to write the 'export VCSIM_URL=... VCSIM_PID=...' line ('-' = stdout)")
 	flag.IntVar(&model.Datacenter, "dc", model.Datacenter, "number of generated datacenters (0: empty inventory)")
 	upgradeTime := flag.Duration("tools-upgrade-time", 2*time.Second, "how long an UpgradeTools_Task runs")
+	bootTime := flag.Duration("boot-time", defaultBootTime(), "how long a guest takes to boot before its VMware Tools "+
+		"run (default: $VCSIM_BOOT_TIME, else 2s)")
 	flag.Parse()
 
 	if *username == "" || *password == "" || *certFile == "" || *keyFile == "" {
@@ -72,6 +76,7 @@ func main() {
 		log.Fatalf("vcsim: served address %q: %v", server.URL.Host, err)
 	}
 	serveToolsUpgrades(model.Service, host, *upgradeTime)
+	reportToolsAcrossPowerOperations(*bootTime)
 
 	// The URL without its credentials: the line ends up in log files.
 	served := *server.URL

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import re
 import sys
@@ -50,6 +52,7 @@ COMPUTE_API_VERSIONS = (
     "2024-11-01",
     "2025-04-01",
 )
+OFFAZURE_API_VERSIONS = ("2020-01-01", "2020-07-07", "2023-06-06")
 POWER_ACTIONS = {"start": "running", "restart": "running", "poweroff": "stopped", "deallocate": "deallocated"}
 FAULT_KINDS = ("http", "reset", "slow", "job_error", "stall_job", "tools_stay_disabled")
 FILTER_CLAUSE = re.compile(r"\s*(\w+)\s+(eq|ne|ge|gt|le|lt)\s+('(?:[^']|'')*'|[^\s)]+)\s*(?:and\s+|$)", re.I)
@@ -339,6 +342,9 @@ class EmulatorApp:
         if namespace == "microsoft.compute/virtualmachines":
             self._check_version(api_version, COMPUTE_API_VERSIONS, "virtualMachines")
             return self._compute(request, segments[7:], lower[7:])
+        elif namespace == "microsoft.offazure/vmwaresites":
+            self._check_version(api_version, OFFAZURE_API_VERSIONS, "VMwareSites")
+            return self._offazure(request, segments[7:], lower[7:])
         elif namespace == "microsoft.recoveryservices/vaults":
             if lower[3] != top.resource_group.lower() or lower[7] != top.vault.lower():
                 raise ArmError(
@@ -386,6 +392,7 @@ class EmulatorApp:
             ("GET", ("replicationprotecteditems",), self._list_vault_items),
             ("GET", item, self._get_item),
             ("POST", (*item, "{}"), self._item_action),
+            ("GET", (*item, "operationresults", "{}"), self._item_operation_result),
             ("GET", (*item, "recoverypoints"), self._list_points),
             ("GET", (*item, "recoverypoints", "{}"), self._get_point),
             ("GET", ("replicationpolicies",), self._list_policies),
@@ -393,6 +400,7 @@ class EmulatorApp:
             ("GET", ("replicationrecoveryplans",), self._list_plans),
             ("GET", ("replicationrecoveryplans", "{}"), self._get_plan),
             ("POST", ("replicationrecoveryplans", "{}", "{}"), self._plan_action),
+            ("GET", ("replicationrecoveryplans", "{}", "operationresults", "{}"), self._plan_operation_result),
             ("GET", ("replicationjobs",), self._list_jobs),
             ("GET", ("replicationjobs", "{}"), self._get_job),
             ("POST", ("replicationjobs", "{}", "{}"), self._job_action),
@@ -435,7 +443,9 @@ class EmulatorApp:
 
     def _check_container(self, fabric: str, container: str) -> None:
         self._check_fabric(fabric)
-        if container.lower() != self.engine.topology.container_name.lower():
+        top = self.engine.topology
+        # Recovery point ids name the container cloud_<fabric internalIdentifier> (recorded): accept it as an alias.
+        if container.lower() not in (top.container_name.lower(), f"cloud_{top.internal_id}".lower()):
             raise not_found("protection container", container)
 
     def _page(self, request: Request, base: str, collection: str, values: list[Any], render_one) -> Response:
@@ -446,7 +456,7 @@ class EmulatorApp:
         except ValueError as exc:
             raise ArmError(400, "InvalidSkipToken", f"The skipToken '{token}' is not valid.") from exc
         page = [render_one(value) for value in values[start : start + size]]
-        body: dict[str, Any] = {"value": page}
+        body: dict[str, Any] = {"value": page, "nextLink": None}
         if start + size < len(values):
             query = f"api-version={API_VERSION}&skipToken={start + size}"
             if request.query_params.get("$filter"):
@@ -458,7 +468,7 @@ class EmulatorApp:
         return _json(200, render.vault(self.engine))
 
     def _list_fabrics(self, request, base):
-        return _json(200, {"value": [render.fabric(self.engine)]})
+        return _json(200, {"value": [render.fabric(self.engine, listing=True)], "nextLink": None})
 
     def _get_fabric(self, request, base, fabric):
         self._check_fabric(fabric)
@@ -467,7 +477,7 @@ class EmulatorApp:
     def _list_containers(self, request, base, fabric=None):
         if fabric is not None:
             self._check_fabric(fabric)
-        return _json(200, {"value": [render.container(self.engine)]})
+        return _json(200, {"value": [render.container(self.engine)], "nextLink": None})
 
     def _get_container(self, request, base, fabric, container):
         self._check_container(fabric, container)
@@ -477,7 +487,8 @@ class EmulatorApp:
         if fabric is not None:
             self._check_container(fabric, container)
         names = render.mapping_names(self.engine)
-        return _json(200, {"value": [render.mapping(self.engine, name, policy) for name, policy in names.items()]})
+        mappings = [render.mapping(self.engine, name, policy) for name, policy in names.items()]
+        return _json(200, {"value": mappings, "nextLink": None})
 
     def _get_mapping(self, request, base, fabric, container, name):
         self._check_container(fabric, container)
@@ -495,7 +506,7 @@ class EmulatorApp:
         return self._page(request, base, collection, self._items_sorted(), self._render_item)
 
     def _render_item(self, item):
-        return render.protected_item(self.engine, item)
+        return render.protected_item(self.engine, item, listing=True)
 
     def _item_field(self, item: dict[str, Any], field: str) -> Any:
         top = self.engine.topology
@@ -537,9 +548,8 @@ class EmulatorApp:
     def _list_points(self, request, base, fabric, container, name):
         self._check_container(fabric, container)
         item = self.engine.item(name)
-        return _json(
-            200, {"value": [render.recovery_point(self.engine, item, t, k) for t, k in self.engine.points(item)]}
-        )
+        points = [render.recovery_point(self.engine, item, t, k) for t, k in self.engine.points(item)]
+        return _json(200, {"value": points, "nextLink": None})
 
     def _get_point(self, request, base, fabric, container, name, point):
         self._check_container(fabric, container)
@@ -551,7 +561,8 @@ class EmulatorApp:
 
     def _list_policies(self, request, base):
         top = self.engine.topology
-        return _json(200, {"value": [render.policy(self.engine, p) for p in (top.forward_policy, top.failback_policy)]})
+        policies = [render.policy(self.engine, p) for p in (top.forward_policy, top.failback_policy)]
+        return _json(200, {"value": policies, "nextLink": None})
 
     def _get_policy(self, request, base, name):
         top = self.engine.topology
@@ -561,27 +572,41 @@ class EmulatorApp:
         raise not_found("policy", name)
 
     def _list_plans(self, request, base):
-        return _json(200, {"value": [render.recovery_plan(self.engine, p) for p in self.engine.topology.plans]})
+        plans = [render.recovery_plan(self.engine, p, listing=True) for p in self.engine.topology.plans]
+        return _json(200, {"value": plans, "nextLink": None})
 
     def _get_plan(self, request, base, name):
         return _json(200, render.recovery_plan(self.engine, self.engine.plan_name(name)))
 
-    def _accepted(
-        self, base: str, job: dict[str, Any], kind: str = "submit", result_name: str | None = None
-    ) -> Response:
-        top = self.engine.topology
-        op_id = self.engine.new_operation(job, kind)
+    def _accepted(self, base: str, job: dict[str, Any], resource_id: str) -> Response:
+        """202 for a submitted operation (recorded): Location `<item or plan>/operationresults/<id>`,
+        Azure-AsyncOperation `<vault>/replicationOperationStatus/<id>`; the id is the job's name. Classic answers
+        as the 2021 recordings (api-version only, Retry-After), modernized as the 2023 ones (signed query, no
+        Retry-After)."""
         self.engine.save()
-        retry_text = self._retry_after()
-        location = (
-            f"{base}{top.vault_id}/replicationJobs/{job['name']}/operationresults/{result_name or job['name']}"
-            f"?api-version={API_VERSION}"
-        )
-        status_url = f"{base}{top.vault_id}/replicationOperationStatus/{op_id}?api-version={API_VERSION}"
-        return Response(
-            b"",
-            status_code=202,
-            headers={"Location": location, "Azure-AsyncOperation": status_url, "Retry-After": retry_text},
+        return self._lro(base, f"{resource_id}/operationresults/{job['name']}", job["name"])
+
+    def _lro(self, base: str, location_path: str, op_id: str) -> Response:
+        top = self.engine.topology
+        query = f"?api-version={API_VERSION}"
+        headers: dict[str, str] = {}
+        if top.architecture == "modernized":
+            query += self._signature(op_id)
+        else:
+            headers["Retry-After"] = self._retry_after()
+        headers["Location"] = f"{base}{location_path}{query}"
+        headers["Azure-AsyncOperation"] = f"{base}{top.vault_id}/replicationOperationStatus/{op_id}{query}"
+        return Response(b"", status_code=202, headers=headers)
+
+    def _signature(self, op_id: str) -> str:
+        """The `t`, `c`, `s`, `h` parameters of the service's signed async URLs (accepted, not checked, on return)."""
+        moment = render.iso(self.engine.clock.now())[:19]
+        digest = hashlib.sha256(f"{op_id}/{moment}".encode()).digest()
+        cert = base64.b64encode(hashlib.sha512(op_id.encode()).digest() * 4).decode()
+        return (
+            f"&t={moment.replace(':', '%3a')}"
+            f"&c={quote(cert, safe='')}&s={quote(base64.urlsafe_b64encode(digest).decode(), safe='')}"
+            f"&h={quote(base64.urlsafe_b64encode(digest[:16]).decode(), safe='')}"
         )
 
     def _retry_after(self) -> str:
@@ -615,7 +640,7 @@ class EmulatorApp:
             if handler_name in ("commit", "cancel_failover")
             else handler(self.engine, item, body)
         )
-        return self._accepted(base, job)
+        return self._accepted(base, job, self.engine.topology.item_id(item["name"]))
 
     def _plan_action(self, request, base, name, action, body=None):
         plan = self.engine.plan_name(name)
@@ -625,14 +650,14 @@ class EmulatorApp:
         elif action == "plannedfailover":
             job = operations.plan_failover(self.engine, plan, body, planned=True)
         elif action == "failovercommit":
-            job = operations.plan_simple(self.engine, plan, "Commit")
+            job = operations.plan_simple(self.engine, plan, "CommitFailover")
         elif action == "failovercancel":
             job = operations.plan_simple(self.engine, plan, "CancelFailover")
         elif action == "reprotect":
             operations.plan_reprotect(self.engine, plan)
         else:
             raise ArmError(404, "InvalidResourceType", f"The action '{action}' is not supported on recovery plans.")
-        return self._accepted(base, job)
+        return self._accepted(base, job, self.engine.topology.plan_id(plan))
 
     def _job_field(self, job: dict[str, Any], field: str) -> Any:
         engine = self.engine
@@ -644,6 +669,8 @@ class EmulatorApp:
             return render.iso(engine.job_progress(job)[1])
         if field in ("scenarioname", "jobname"):
             return [job["kind"], job["name"]]
+        if field == "targetobjectid" and not job["plan"]:
+            return [job["targets"][job["items"][0]], job["items"][0]]
         if field in ("affectedobjecttypes", "targetinstancetype"):
             return "RecoveryPlan" if job["plan"] else "ProtectionEntity"
         if field == "targetobjectid":
@@ -679,14 +706,13 @@ class EmulatorApp:
         clauses = parse_filter(request.query_params.get("$filter"))
         jobs = [job for job in reversed(list(self.engine.state["jobs"].values())) if self._job_matches(job, clauses)]
         collection = f"{self.engine.topology.vault_id}/replicationJobs"
-        return self._page(request, base, collection, jobs, lambda job: render.job(self.engine, job))
+        # A job list summarizes each job (recorded): GET the job for its tasks, errors and details.
+        return self._page(request, base, collection, jobs, lambda job: render.job(self.engine, job, summary=True))
 
     def _get_job(self, request, base, name):
         if name.lower() == "none":
             raise not_found("job", name)
-        body = render.job(self.engine, self.engine.job(name))
-        running = body["properties"]["state"] in ("NotStarted", "InProgress")
-        return _json(200, body, {"Retry-After": self._retry_after()} if running else None)
+        return _json(200, render.job(self.engine, self.engine.job(name)))
 
     def _job_action(self, request, base, name, action, body=None):
         job = self.engine.job(name)
@@ -699,42 +725,77 @@ class EmulatorApp:
             self.engine.resume_job(job)
         else:
             raise ArmError(404, "InvalidResourceType", f"The action '{action}' is not supported on jobs.")
-        op_kind = action
-        op_id_holder = self._accepted(base, job, op_kind, result_name=None)
-        # Job actions resolve to the Job: point Location at the operation id instead of the job name.
-        location = op_id_holder.headers["Location"]
-        op_id = op_id_holder.headers["Azure-AsyncOperation"].split("/replicationOperationStatus/")[1].split("?")[0]
-        op_id_holder.headers["Location"] = location.replace(
-            f"/operationresults/{job['name']}?", f"/operationresults/{op_id}?"
-        )
-        return op_id_holder
+        op_id = self.engine.new_operation(job, action)
+        self.engine.save()
+        top = self.engine.topology
+        return self._lro(base, f"{top.job_id(job['name'])}/operationresults/{op_id}", op_id)
 
     def _operation_result(self, request, base, name, result):
+        """A job action's Location (replicationJobs/{job}/operationresults/{op}): the job, once done."""
         engine = self.engine
         job = engine.job(name)
-        if result.lower() == job["name"].lower():
-            kind, op_kind = job["result"], "submit"
-        else:
-            op = engine.operation(result)
-            kind, op_kind = "job", op["kind"]
+        op = engine.operation(result)
         state, _ = engine.job_progress(job)
-        if op_kind in ("submit", "restart") and state not in ("Succeeded", "Failed", "Cancelled"):
-            return Response(
-                b"", status_code=202, headers={"Location": str(request.url), "Retry-After": self._retry_after()}
-            )
-        if op_kind == "submit" and state == "Failed":
-            detail = job["errors"][0]["serviceErrorDetails"]
-            raise ArmError(400, detail["code"], detail["message"])
-        if kind == "item":
-            return _json(200, render.protected_item(engine, engine.state["items"][job["items"][0]]))
-        if kind == "plan":
-            return _json(200, render.recovery_plan(engine, job["plan"]))
+        if op["kind"] in ("submit", "restart") and state not in ("Succeeded", "Failed", "Cancelled"):
+            return self._still_running(request)
         return _json(200, render.job(engine, job))
 
+    def _still_running(self, request) -> Response:
+        headers = {"Location": str(request.url)}
+        if self.engine.topology.architecture == "classic":
+            headers["Retry-After"] = self._retry_after()
+        return Response(b"", status_code=202, headers=headers)
+
+    def _submission_result(self, request, op_id: str) -> tuple[dict[str, Any] | None, Response | None]:
+        """The final GET of a submitted operation's Location: 202 while its job runs, the job's ASR error (400)
+        when it failed, else None (the caller answers 200 with the resource)."""
+        engine = self.engine
+        try:
+            job = engine.job(op_id)
+        except ArmError as exc:
+            raise ArmError(404, "NotFound", f"The operation '{op_id}' was not found.") from exc
+        state, _ = engine.job_progress(job)
+        if state not in ("Succeeded", "Failed", "Cancelled"):
+            return job, self._still_running(request)
+        if state == "Failed":
+            detail = job["errors"][0]["serviceErrorDetails"]
+            raise ArmError(400, detail["code"], detail["message"])
+        return job, None
+
+    def _item_operation_result(self, request, base, fabric, container, name, op_id):
+        self._check_container(fabric, container)
+        item = self.engine.item(name)
+        _job, pending = self._submission_result(request, op_id)
+        return pending or _json(200, render.protected_item(self.engine, item))
+
+    def _plan_operation_result(self, request, base, name, op_id):
+        plan = self.engine.plan_name(name)
+        _job, pending = self._submission_result(request, op_id)
+        return pending or _json(200, render.recovery_plan(self.engine, plan))
+
     def _operation_status(self, request, base, op_id):
-        body = render.operation_status(self.engine, self.engine.operation(op_id))
-        headers = {"Retry-After": self._retry_after()} if body["status"] == "InProgress" else None
-        return _json(200, body, headers)
+        return _json(200, render.operation_status(self.engine, self.engine.operation(op_id)))
+
+    # ---- Microsoft.OffAzure ---------------------------------------------------------------------------------------
+    def _offazure(self, request: Request, segments: list[str], lower: list[str]) -> Response:
+        """The VMware site's run-as accounts (modernized: they are not on the ASR fabric)."""
+        top = self.engine.topology
+        if top.architecture != "modernized" or lower[0] != top.site_name.lower():
+            raise ArmError(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.OffAzure/VMwareSites/{segments[0]}' under resource group "
+                f"'{top.resource_group}' was not found.",
+            )
+        if request.method != "GET" or len(lower) not in (2, 3) or lower[1] != "runasaccounts":
+            raise ArmError(404, "InvalidResourceType", "The emulator serves GET VMwareSites/{site}/runAsAccounts only.")
+        body = render.run_as_accounts(self.engine)
+        if len(lower) == 2:
+            return _json(200, body)
+        for account in body["value"]:
+            if account["name"].lower() == lower[2]:
+                return _json(200, account)
+        raise ArmError(404, "ResourceNotFound", f"The run-as account '{segments[2]}' was not found.")
 
     # ---- Microsoft.Compute ---------------------------------------------------------------------------------------
     def _compute(self, request: Request, segments: list[str], lower: list[str]) -> Response:

@@ -1,7 +1,8 @@
-"""The dynamic estate: protected items and their stages, recovery points, jobs, Azure VMs, persistence.
+"""The dynamic estate: protected items, their pair and phase, recovery points, jobs, Azure VMs, persistence.
 
-All methods run on the server's event loop (one thread), so the state needs no lock. Every change ends with
-`save()`, which writes state.json atomically.
+The life cycle itself (stages, states per architecture, job and task names) is in states.py. All methods run on
+the server's event loop (one thread), so the state needs no lock. Every change ends with `save()`, which writes
+state.json atomically.
 """
 
 from __future__ import annotations
@@ -12,103 +13,18 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from . import states
 from .clock import Clock
 from .coupling import Coupling
 from .errors import AGENT_NOT_REGISTERED_CODE, ArmError, job_error, not_found, refused
 from .topology import Topology, stable_uuid
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 HOUR, DAY = 3600.0, 86400.0
 IDLE_SCENARIO_START = "1753-01-01T01:01:01Z"
-
-# Stable stages: (provider leg, activeLocation, protectionState, description, allowed operations)
-STAGES: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
-    "A": ("reverse", "Recovery", "Protected", "Protected", ("{failback_op}", "DisableProtection")),
-    "C": (
-        "reverse",
-        "Primary",
-        "{failback_op}CommitPendingStatesBegin",
-        "Failover completed",
-        ("Commit", "ChangePit", "DisableProtection", "{cancel}"),
-    ),
-    "D": (
-        "reverse",
-        "Primary",
-        "UnprotectedStatesBegin",
-        "Failover committed",
-        ("ReverseReplicate", "DisableProtection"),
-    ),
-    "F": ("forward", "Primary", "Protected", "Protected", ("UnplannedFailover", "TestFailover", "DisableProtection")),
-    "azure_commit_pending": (
-        "forward",
-        "Recovery",
-        "UnplannedFailoverCommitPendingStatesBegin",
-        "Failover completed",
-        ("Commit", "ChangePit", "DisableProtection"),
-    ),
-    "azure_committed": (
-        "forward",
-        "Recovery",
-        "UnprotectedStatesBegin",
-        "Failover committed",
-        ("ReverseReplicate", "DisableProtection"),
-    ),
-}
-# While a job runs: protectionState by job scenario.
-RUNNING_STATES = {
-    "UnplannedFailover": ("UnplannedFailoverInitiated", "Unplanned failover initiated"),
-    "PlannedFailover": ("PlannedFailoverInitiated", "Planned failover initiated"),
-    "Commit": ("CommitFailoverStatesBegin", "Committing failover"),
-    "CancelFailover": ("CancelFailoverStatesBegin", "Cancelling failover"),
-    "Reprotect": ("ReprotectStatesBegin", "Reprotect in progress"),
-    "ApplyRecoveryPoint": ("ChangeRecoveryPointStatesBegin", "Changing the recovery point"),
-}
-# Job scenario -> (friendly name, [(task name, share of the job's duration)], timing key)
-JOB_PLANS: dict[str, tuple[str, list[tuple[str, float]], str]] = {
-    "UnplannedFailover": (
-        "Unplanned failover",
-        [
-            ("Prerequisites check for unplanned failover", 0.1),
-            ("Shut down the virtual machine", 0.2),
-            ("Synchronize the latest data", 0.3),
-            ("Start the replica virtual machine", 0.4),
-        ],
-        "failover_minutes",
-    ),
-    "PlannedFailover": (
-        "Planned failover",
-        [
-            ("Prerequisites check for planned failover", 0.1),
-            ("Shut down the virtual machine", 0.2),
-            ("Synchronize the latest data", 0.3),
-            ("Start the replica virtual machine", 0.4),
-        ],
-        "failover_minutes",
-    ),
-    "Commit": ("Commit", [("Prerequisites check for commit", 0.3), ("Commit the failover", 0.7)], "commit_minutes"),
-    "CancelFailover": (
-        "Cancel failover",
-        [("Prerequisites check", 0.3), ("Cancel the failover", 0.7)],
-        "cancel_minutes",
-    ),
-    "ApplyRecoveryPoint": (
-        "Change recovery point",
-        [("Prerequisites check", 0.3), ("Apply the recovery point", 0.7)],
-        "commit_minutes",
-    ),
-    "Reprotect": (
-        "Reprotect",
-        [
-            ("Prerequisites check", 0.1),
-            ("Prepare the target for protection", 0.3),
-            ("Enable replication", 0.4),
-            ("Finalize protection", 0.2),
-        ],
-        "reprotect_minutes",
-    ),
-}
 TERMINAL = ("Succeeded", "Failed", "Cancelled")
 FAILOVER_KINDS = ("UnplannedFailover", "PlannedFailover")
+QUEUED_SECONDS = 300  # modernized initial replication shows its disks Queued for the first 5 minutes (recorded)
 
 
 class Engine:
@@ -166,48 +82,76 @@ class Engine:
         self.save()
 
     def _build_item(self, vm: dict[str, Any], now: float) -> None:
-        top = self.topology
-        stage = vm["stage"]
-        stable = {"B": "A", "E": "D"}.get(stage, stage)
-        item = {
-            "name": top.item_name(vm["name"]),
+        stage = states.canonical_stage(vm["stage"])
+        start_job = None
+        if stage in states.SCENARIO_RUNNING_STAGES:
+            stage, start_job = states.SCENARIO_RUNNING_STAGES[stage]
+        leg, phase, status = states.STABLE_STAGES[stage]
+        points = bool(vm["recovery_points"]) and status != "waiting"
+        item: dict[str, Any] = {
+            "name": self.topology.item_name(vm["name"]),
             "vm": vm["name"],
             "os": vm["os"],
-            "stage": stable,
+            "leg": leg,
+            "phase": phase,
             "job": None,
             "plans": list(vm["recovery_plans"]),
             "group": vm["replication_group"],
-            "rp_since": now - 2 * DAY if vm["recovery_points"] else None,
+            "ir_start": None,
+            "ir_until": None,
+            "rp_since": now - 2 * DAY if points else None,
             "rp_until": None,
             "last_failover": None,
             "failover_rp": None,
+            "planned": None,
             "booted": {"azure": None, "avs": now - 30 * DAY},
             "reverse": self._default_reverse(),
             "forward": self._default_forward(),
             "vm_id": stable_uuid("vm", vm["name"]),
+            "reverse_vm_id": stable_uuid("vm-azure", vm["name"]),
         }
-        if stable in ("A", "azure_commit_pending", "azure_committed", "C"):
+        if status == "ir":
+            item["ir_start"], item["ir_until"] = now, now + self._ir_seconds()
+            item["rp_since"] = item["ir_until"] if vm["recovery_points"] else None
+        if phase == "commit_pending":
+            item["last_failover"] = item["rp_until"] = now - 600
+            if leg == "reverse" and self.topology.architecture == "modernized":
+                item["planned"] = {"start": now - 600, "status": "Succeeded"}
+        elif phase == "committed":
             item["last_failover"] = now - 7 * DAY
+            item["rp_since"] = None
+        if leg == "reverse" and phase == "replicating":
             item["booted"]["azure"] = now - 7 * DAY
             self._create_azure_vm(item, now - 7 * DAY)
-        if stable in ("C", "azure_commit_pending"):
-            item["last_failover"] = now - 600
-            item["rp_until"] = now - 600
-        if stable == "C":
-            item["booted"]["avs"] = now - 600
+        elif leg == "reverse" and phase == "commit_pending":
+            self._create_azure_vm(item, now - 7 * DAY)
             self.state["azure_vms"][vm["name"]]["power"] = "deallocated"
-        if stable in ("D", "azure_committed"):
-            item["rp_since"] = None
-        if stable == "azure_commit_pending":
+            item["booted"]["avs"] = now - 600
+        elif leg == "forward" and phase == "commit_pending":
             item["booted"]["azure"] = now - 600
+            self._create_azure_vm(item, now - 600)
+        elif leg == "forward" and phase == "committed":
+            item["booted"]["azure"] = now - 7 * DAY
+            self._create_azure_vm(item, now - 7 * DAY)
         self.state["items"][item["name"]] = item
         self.item_by_lower[item["name"].lower()] = item["name"]
-        if stage == "B":
-            kind = self.topology.providers["failback_op"]
+        if phase == "commit_pending" and item["rp_since"] is not None:
             point = self.latest_point(item, now)
-            self._start_job(kind, [item], None, {item["name"]: {"rp": point}}, "item")
-        elif stage == "E":
-            self._start_job("Reprotect", [item], None, {item["name"]: {}}, "item")
+            item["failover_rp"] = point["id"] if point else None
+            item["last_point"] = point["time"] if point else None
+        elif phase == "committed":
+            item["last_point"] = now - 7 * DAY - 300
+        if start_job == "failover":
+            kind = states.FAILOVER_OPERATION[(self.topology.architecture, leg)]
+            details = {"rp": self.latest_point(item, now), "source_shutdown": leg == "forward"}
+            self._start_job(kind, [item], None, {item["name"]: details}, "item")
+        elif start_job == "reprotect":
+            self._start_job(
+                "SwitchReplicationGroupProtection", [item], None, {item["name"]: {"already_committed": True}}, "item"
+            )
+
+    def _ir_seconds(self) -> float:
+        return self.topology.timing["initial_replication_minutes"] * 60
 
     def _default_reverse(self) -> dict[str, Any]:
         top = self.topology
@@ -221,13 +165,21 @@ class Engine:
             "datastore": (mt.datastores[0] if mt and mt.datastores else None)
             or (agent.datastores[0] if agent and agent.datastores else None),
             "agent": agent.id if agent else None,
+            "log_storage": top.log_storage_account_id(),
+            "run_as": None,
             "policy": top.failback_policy,
         }
 
     def _default_forward(self) -> dict[str, Any]:
         top = self.topology
         onprem_ps = top.default_ps("avs") or (top.process_servers[0] if top.process_servers else None)
-        return {"ps": onprem_ps.id if onprem_ps else None, "policy": top.forward_policy}
+        return {
+            "ps": onprem_ps.id if onprem_ps else None,
+            "mt": onprem_ps.id if onprem_ps else None,
+            "run_as": None,
+            "log_storage": top.log_storage_account_id(),
+            "policy": top.forward_policy,
+        }
 
     def _index_names(self) -> None:
         self.item_by_lower = {}
@@ -270,33 +222,53 @@ class Engine:
         raise not_found("job", name)
 
     # ---- stages --------------------------------------------------------------------------------------------------
+    def replication_status(self, item: dict[str, Any], now: float | None = None) -> str:
+        """ir | waiting | protected while the pair replicates; else the phase (commit_pending, committed)."""
+        if item["phase"] != "replicating":
+            return item["phase"]
+        now = self.clock.now() if now is None else now
+        if item["ir_until"] is not None and now < item["ir_until"]:
+            return "ir"
+        return "protected" if self.points(item, now) else "waiting"
+
+    def vm_id(self, item: dict[str, Any], leg: str | None = None) -> str:
+        """The id the pair knows the VM by (vmId, internalIdentifier, job targetObjectId): one per direction."""
+        return item["vm_id"] if (leg or item["leg"]) == "forward" else item["reverse_vm_id"]
+
     def stage_view(self, item: dict[str, Any]) -> dict[str, Any]:
-        providers = self.topology.providers
-        stage = item["stage"]
-        leg, active, state, description, allowed = STAGES[stage]
-        cancel = "CancelFailover" if self.topology.architecture == "modernized" else ""
+        top = self.topology
+        leg = item["leg"]
+        status = self.replication_status(item)
+        active, state, description, allowed = states.STATES[(top.architecture, leg, status)]
         view = {
-            "instanceType": providers[leg],
+            "instanceType": states.PROVIDERS[top.architecture][leg],
             "leg": leg,
+            "status": status,
+            "stage": self.stage_name(item, status),
             "activeLocation": active,
-            "protectionState": state.format(failback_op=providers["failback_op"]),
+            "protectionState": state,
             "protectionStateDescription": description,
-            "allowedOperations": [
-                op.format(failback_op=providers["failback_op"], cancel=cancel)
-                for op in allowed
-                if op.format(cancel=cancel, failback_op="x")
-            ],
+            "allowedOperations": list(allowed),
             "job": None,
         }
         if item["job"]:
             job = self.state["jobs"][item["job"]]
-            view["protectionState"], view["protectionStateDescription"] = RUNNING_STATES[job["kind"]]
+            view["protectionState"], view["protectionStateDescription"] = states.RUNNING_STATES[job["kind"]]
             view["allowedOperations"] = []
             view["job"] = job
         return view
 
+    def stage_name(self, item: dict[str, Any], status: str | None = None) -> str:
+        if item["job"]:
+            return states.RUNNING_STAGES[(item["leg"], self.state["jobs"][item["job"]]["kind"])]
+        status = status or self.replication_status(item)
+        for name, (leg, phase, sub) in states.STABLE_STAGES.items():
+            if leg == item["leg"] and phase == item["phase"] and (sub is None or sub == status):
+                return name
+        raise AssertionError(status)
+
     def replicating(self, item: dict[str, Any]) -> bool:
-        return item["stage"] in ("A", "F") and item["rp_since"] is not None
+        return item["phase"] == "replicating" and item["rp_since"] is not None
 
     # ---- recovery points -----------------------------------------------------------------------------------------
     def points(self, item: dict[str, Any], now: float | None = None) -> list[tuple[float, str]]:
@@ -321,14 +293,18 @@ class Engine:
         return result
 
     def point_name(self, item: dict[str, Any], moment: float) -> str:
-        return stable_uuid(item["name"], "rp", str(int(moment)))
+        return stable_uuid(item["name"], item["leg"], "rp", str(int(moment)))
 
     def point_id(self, item: dict[str, Any], moment: float) -> str:
-        return f"{self.topology.item_id(item['name'])}/recoveryPoints/{self.point_name(item, moment)}"
+        """Recorded form: the container segment is `cloud_<fabric internalIdentifier>`, whatever the item's
+        container is called."""
+        return f"{self.topology.point_container_id}/replicationProtectedItems/{item['name']}/recoveryPoints/" + (
+            self.point_name(item, moment)
+        )
 
     def find_point(self, item: dict[str, Any], name_or_id: str) -> tuple[float, str] | None:
         name = name_or_id.rstrip("/").rsplit("/", 1)[-1].lower()
-        if "/" in name_or_id and self.topology.item_id(item["name"]).lower() not in name_or_id.lower():
+        if "/" in name_or_id and f"/replicationprotecteditems/{item['name'].lower()}/" not in name_or_id.lower():
             return None
         return next((p for p in self.points(item) if self.point_name(item, p[0]).lower() == name), None)
 
@@ -372,7 +348,7 @@ class Engine:
             if fault["kind"] != kind or fault.get("remaining", 1) <= 0:
                 continue
             wanted = fault.get("scenario")
-            if wanted and wanted.lower() != scenario.lower():
+            if wanted and states.job_kind(wanted).lower() != scenario.lower():
                 continue
             if fault.get("vm") and fault["vm"].lower() not in [v.lower() for v in vm_names]:
                 continue
@@ -395,44 +371,66 @@ class Engine:
         details: dict[str, dict[str, Any]],
         result: str,
     ) -> dict[str, Any]:
-        now = self.clock.now()
-        friendly, tasks, timing_key = JOB_PLANS[kind]
-        total = self.topology.timing[timing_key] * 60
-        name = str(uuid.uuid4())
+        top = self.topology
+        total = top.timing[states.TIMING_KEYS[kind]] * 60
+        context = details.get(items[0]["name"], {})
+        tasks = []
+        for task in states.job_tasks(kind, top.architecture, items[0]["leg"], context):
+            skipped = bool(task.get("skipped"))
+            tasks.append(
+                {
+                    "id": task["task_id"] or str(uuid.uuid4()),
+                    "name": task["name"],
+                    "friendly": task["friendly"],
+                    "duration": 0.0 if skipped else task["share"] * total,
+                    "skipped": skipped,
+                    "group": task.get("group"),
+                    "group_when_started": bool(task.get("group_when_started")),
+                    "child_job": str(uuid.uuid4()),
+                }
+            )
         job = {
-            "name": name,
+            "name": str(uuid.uuid4()),
             "kind": kind,
-            "friendly": friendly,
+            "friendly": states.JOB_FRIENDLY[kind],
             "items": [item["name"] for item in items],
             "plan": plan,
             "result": result,
-            "tasks": [{"name": task, "id": str(uuid.uuid4()), "duration": share * total} for task, share in tasks],
+            "tasks": tasks,
             "details": details,
-            "from": {item["name"]: item["stage"] for item in items},
+            "from": {item["name"]: [item["leg"], item["phase"]] for item in items},
+            "targets": {item["name"]: self.vm_id(item) for item in items},
             "activity": f"{uuid.uuid4()} ActivityId: {uuid.uuid4()}",
             "final": None,
             "end": None,
             "errors": [],
         }
-        self._plan_outcome(job, items, now)
-        self.state["jobs"][name] = job
-        self.state["active_jobs"].append(name)
+        self._plan_outcome(job, items, self.clock.now())
+        self.state["jobs"][job["name"]] = job
+        self.state["active_jobs"].append(job["name"])
         for item in items:
-            item["job"] = name
+            item["job"] = job["name"]
             counts = self.state["operation_counts"].setdefault(item["vm"], {})
             counts[kind] = counts.get(kind, 0) + 1
         if plan:
-            self.state["plans"][plan]["last_job"] = name
+            self.state["plans"][plan]["last_job"] = job["name"]
         return job
+
+    def _next_running_task(self, job: dict[str, Any], index: int) -> int:
+        """The first task at or after `index` that is not skipped (the last task when all are)."""
+        for position in range(max(0, index), len(job["tasks"])):
+            if not job["tasks"][position]["skipped"]:
+                return position
+        return len(job["tasks"]) - 1
 
     def _plan_outcome(self, job: dict[str, Any], items: list[dict[str, Any]], now: float) -> None:
         """Decide now whether the job will fail, and where: agent window, injected errors, stalls."""
         job.update({"start": now, "fail_at": None, "failure": None, "stall_at": None, "suspend": False})
         vm_names = [item["vm"] for item in items]
         window = self.topology.timing["agent_registration_minutes"]
-        if job["kind"] == "Reprotect":
+        if job["kind"] == "SwitchReplicationGroupProtection":
             for item in items:
-                side = "avs" if item["stage"] == "D" else "azure"
+                side = "avs" if item["leg"] == "reverse" else "azure"
                 booted = item["booted"].get(side)
                 azure_vm = self.state["azure_vms"].get(item["vm"])
                 if side == "azure" and (azure_vm is None or azure_vm["power"] != "running"):
@@ -445,11 +443,11 @@ class Engine:
                     break
         injected = self._take_fault("job_error", job["kind"], vm_names)
         if injected and job["fail_at"] is None:
-            job["fail_at"] = min(1, len(job["tasks"]) - 1)
+            job["fail_at"] = self._next_running_task(job, 1)
             job["failure"] = job_error(str(injected.get("code", "95226")), vm_names[0], window, injected.get("message"))
         stall = self._take_fault("stall_job", job["kind"], vm_names)
         if stall:
-            job["stall_at"] = min(int(stall.get("task", 1)), len(job["tasks"]) - 1)
+            job["stall_at"] = self._next_running_task(job, min(int(stall.get("task", 1)), len(job["tasks"]) - 1))
             job["suspend"] = bool(stall.get("suspend", False))
 
     def _offset(self, job: dict[str, Any], task_index: int) -> float:
@@ -473,7 +471,7 @@ class Engine:
         return "InProgress", None
 
     def task_states(self, job: dict[str, Any]) -> list[tuple[str, float | None, float | None]]:
-        """(state, start, end) per task."""
+        """(state, start, end) per task; skipped tasks are state Other (shown as Skipped)."""
         state, end = self.job_progress(job)
         if end is not None:
             elapsed = end - job["start"]
@@ -486,12 +484,18 @@ class Engine:
             begin = self._offset(job, index)
             finish = begin + task["duration"]
             task_start = job["start"] + begin
-            if state == "Failed" and index == job["fail_at"]:
+            if task["skipped"]:  # NotStarted until the job gets there, then Other (shown as Skipped), as recorded
+                reached = begin <= elapsed and not (state == "Failed" and index > job["fail_at"])
+                result.append(("Other" if reached else "NotStarted", None, None))
+            elif state == "Failed" and index == job["fail_at"]:
                 result.append(("Failed", task_start, end))
             elif state == "Cancelled" and begin <= elapsed < finish:
                 result.append(("Cancelled", task_start, end))
             elif finish <= elapsed and not (state == "Failed" and index > job["fail_at"]):
-                result.append(("Succeeded", task_start, job["start"] + finish))
+                if state in ("InProgress", "Suspended") and index == job["stall_at"]:
+                    result.append((state, task_start, None))
+                else:
+                    result.append(("Succeeded", task_start, job["start"] + finish))
             elif begin <= elapsed and state in ("InProgress", "Suspended"):
                 result.append((state if index == job["stall_at"] else "InProgress", task_start, None))
             else:
@@ -558,50 +562,69 @@ class Engine:
                 record["last_planned"] = end
 
     def _apply(self, job: dict[str, Any], item: dict[str, Any], end: float) -> None:
-        """The stage transition and side effects of a successful job on one item."""
-        kind, origin = job["kind"], job["from"][item["name"]]
+        """The phase change and side effects of a successful job on one item."""
+        kind = job["kind"]
+        leg, phase = job["from"][item["name"]]
         details = job["details"].get(item["name"], {})
         azure_vm = self.state["azure_vms"].get(item["vm"])
-        if kind in FAILOVER_KINDS and origin == "A":
-            item["stage"] = "C"
-            item["last_failover"], item["rp_until"] = end, job["start"]
+        if kind in FAILOVER_KINDS and phase == "replicating":
+            last = self.latest_point(item, job["start"])
+            item["last_point"] = last["time"] if last else None
+            item["phase"] = "commit_pending"
+            item["last_failover"], item["rp_until"] = job["start"], job["start"]
             item["failover_rp"] = (details.get("rp") or {}).get("id")
-            item["booted"]["avs"] = end + self._boot_seconds()
-            if azure_vm:
-                azure_vm["power"] = "deallocated"
-            self.coupling.vm_failed_back(item["vm"], item["os"], self.tools_stay_disabled(item["vm"]))
-        elif kind in FAILOVER_KINDS and origin == "F":
-            item["stage"] = "azure_commit_pending"
-            item["last_failover"], item["rp_until"] = end, job["start"]
-            item["failover_rp"] = (details.get("rp") or {}).get("id")
-            item["booted"]["azure"] = end + self._boot_seconds()
-            self._create_azure_vm(item, end)
-            self.coupling.vm_failed_over_to_azure(item["vm"], item["os"], bool(details.get("source_shutdown")))
-        elif kind == "Commit" and origin == "C":
-            item["stage"] = "D"
-            item["rp_since"] = item["rp_until"] = None
-            self.state["azure_vms"].pop(item["vm"], None)
-        elif kind == "Commit" and origin == "azure_commit_pending":
-            item["stage"] = "azure_committed"
-            item["rp_since"] = item["rp_until"] = None
-        elif kind == "CancelFailover" and origin == "C":
-            item["stage"] = "A"
-            item["rp_until"] = None
-            item["booted"]["azure"] = end + self._boot_seconds()
-            if azure_vm:
-                azure_vm["power"] = "running"
-        elif kind == "CancelFailover" and origin == "azure_commit_pending":
-            item["stage"] = "F"
-            item["rp_until"] = None
-            self.state["azure_vms"].pop(item["vm"], None)
+            if kind == "PlannedFailover":
+                item["planned"] = {"start": job["start"], "status": "Succeeded"}
+            item["source_shutdown"] = leg == "reverse" or bool(details.get("source_shutdown"))
+            if leg == "reverse":
+                item["booted"]["avs"] = end + self._boot_seconds()
+                if azure_vm:
+                    azure_vm["power"] = "deallocated"
+                self.coupling.vm_failed_back(item["vm"], item["os"], self.tools_stay_disabled(item["vm"]))
+            else:
+                item["booted"]["azure"] = end + self._boot_seconds()
+                self._create_azure_vm(item, end)
+                self.coupling.vm_failed_over_to_azure(item["vm"], item["os"], bool(details.get("source_shutdown")))
+        elif kind == "CommitFailover" and phase == "commit_pending":
+            self._commit(item)
+        elif kind == "CancelFailover" and phase == "commit_pending":
+            item["phase"] = "replicating"
+            item["rp_until"] = item["failover_rp"] = None
+            if leg == "reverse":
+                item["booted"]["azure"] = end + self._boot_seconds()
+                if azure_vm:
+                    azure_vm["power"] = "running"
+                    azure_vm["booted"] = item["booted"]["azure"]
+                self.coupling.vm_failed_over_to_azure(item["vm"], item["os"], True)
+            else:
+                self.state["azure_vms"].pop(item["vm"], None)
         elif kind == "ApplyRecoveryPoint":
             item["failover_rp"] = details["rp"]["id"]
-        elif kind == "Reprotect":
-            item["stage"] = "F" if origin == "D" else "A"
-            leg = "forward" if origin == "D" else "reverse"
-            item[leg].update({k: v for k, v in details.items() if v is not None})
-            item["rp_since"] = end + self.topology.timing["initial_replication_minutes"] * 60
-            item["rp_until"] = None
+        elif kind == "SwitchReplicationGroupProtection":
+            if phase == "commit_pending":
+                self._commit(item)  # the reprotect job's "Committing failover" task
+            new_leg = "forward" if leg == "reverse" else "reverse"
+            item[new_leg].update({k: v for k, v in details.get("inputs", {}).items() if v is not None})
+            item.update(
+                {
+                    "last_point": None,
+                    "leg": new_leg,
+                    "phase": "replicating",
+                    "ir_start": end,
+                    "ir_until": end + self._ir_seconds(),
+                    "rp_since": end + self._ir_seconds(),
+                    "rp_until": None,
+                    "last_failover": None,
+                    "failover_rp": None,
+                    "planned": None,
+                }
+            )
+
+    def _commit(self, item: dict[str, Any]) -> None:
+        item["phase"] = "committed"
+        item["rp_since"] = item["rp_until"] = None
+        if item["leg"] == "reverse":
+            self.state["azure_vms"].pop(item["vm"], None)  # the failed-back Azure VM is deleted
 
     def _boot_seconds(self) -> float:
         """A VM counts as booted (and its agent starts re-registering) this long after the job powers it on."""
@@ -622,7 +645,7 @@ class Engine:
             raise refused("JobNotRestartable", f"The job '{job['name']}' is {state} and cannot be restarted.", 409)
         items = [self.state["items"][name] for name in job["items"]]
         for item in items:
-            if item["job"] or item["stage"] != job["from"][item["name"]]:
+            if item["job"] or [item["leg"], item["phase"]] != list(job["from"][item["name"]]):
                 raise refused(
                     "JobNotRestartable",
                     f"The job '{job['name']}' cannot be restarted: the item '{item['vm']}' has changed since.",
@@ -644,6 +667,7 @@ class Engine:
         self.save()
 
     def new_operation(self, job: dict[str, Any], kind: str) -> str:
+        """A job action's operation (cancel, restart, resume). Submissions use the job's name as operation id."""
         op_id = str(uuid.uuid4())
         self.state["operations"][op_id] = {"job": job["name"], "kind": kind, "start": self.clock.now()}
         return op_id
@@ -652,6 +676,9 @@ class Engine:
         for key, op in self.state["operations"].items():
             if key.lower() == op_id.lower():
                 return {"id": key, **op}
+        for name, job in self.state["jobs"].items():
+            if name.lower() == op_id.lower():
+                return {"id": name, "job": name, "kind": "submit", "start": job["start"]}
         raise ArmError(404, "NotFound", f"The operation '{op_id}' was not found.")
 
     # ---- the control API's view ----------------------------------------------------------------------------------
@@ -661,7 +688,10 @@ class Engine:
             view = self.stage_view(item)
             items[item["vm"]] = {
                 "item_name": item["name"],
-                "stage": item["stage"],
+                "stage": view["stage"],
+                "leg": item["leg"],
+                "phase": item["phase"],
+                "replication": view["status"],
                 "instance_type": view["instanceType"],
                 "active_location": view["activeLocation"],
                 "protection_state": view["protectionState"],
@@ -672,6 +702,7 @@ class Engine:
             }
         return {
             "scenario": self.state["scenario"],
+            "architecture": self.topology.architecture,
             "now": self.clock.now(),
             "time_scale": self.clock.time_scale,
             "items": items,

@@ -2,32 +2,55 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 
 class ArmError(Exception):
     """Raised by handlers; rendered as `{"error": {"code", "message"}}` with the given status."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.details = details
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            error["details"] = self.details
+        return {"error": error}
 
 
 def not_found(kind: str, name: str) -> ArmError:
-    return ArmError(404, "NotFound", f"The {kind} '{name}' was not found in the vault.")
+    """Site Recovery's 404 (recorded): NotFound with one ArmResourceDoesNotExist detail."""
+    message = f"Specified resource with name '{name}' does not exist."
+    detail = {
+        "code": "ArmResourceDoesNotExist",
+        "message": message,
+        "possibleCauses": f"Ensure correct resource name was specified ({kind}).",
+        "recommendedAction": "Verify ARM resource name details.",
+        "clientRequestId": str(uuid.uuid4()),
+        "activityId": str(uuid.uuid4()),
+    }
+    return ArmError(404, "NotFound", message, details=[detail])
 
 
 def refused(code: str, message: str, status: int = 400) -> ArmError:
     return ArmError(status, code, message)
 
 
-# Emulator decision (no public numeric id exists for it, see domain.md): the "agent not installed" reprotect error.
+# Emulator decision (no public numeric id exists for it; see the README's decisions): the "agent not installed"
+# reprotect error.
 AGENT_NOT_REGISTERED_CODE = "78205"
 
 # Job errors the emulator can raise, by ASR error id: (message, possible causes, recommended action, provider code).

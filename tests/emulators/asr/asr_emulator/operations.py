@@ -1,4 +1,7 @@
-"""Validation of item and plan operations, the way the service refuses them, then job submission."""
+"""Validation of item and plan operations, the way the service refuses them, then job submission.
+
+The request bodies Microsoft's clients sent (tests/fixtures/recorded/) are all accepted; the refusals are emulator
+decisions documented in the README."""
 
 from __future__ import annotations
 
@@ -6,13 +9,14 @@ from typing import Any
 
 from .engine import Engine
 from .errors import refused
+from .states import PROVIDERS
 
 DIRECTIONS = ("PrimaryToRecovery", "RecoveryToPrimary")
 SOURCE_SITE_OPERATIONS = ("Required", "NotRequired")
 INMAGE_POINT_TYPES = ("LatestTime", "LatestTag", "Custom")
 V2_PLAN_POINT_TYPES = ("Latest", "LatestApplicationConsistent", "LatestCrashConsistent", "LatestProcessed")
 RCM_FAILBACK_POINT_TYPES = ("ApplicationConsistent", "CrashConsistent")
-VMWARE_PROVIDERS = ("InMage", "InMageAzureV2", "InMageRcm", "InMageRcmFailback")
+VMWARE_PROVIDERS = tuple(p for pair in PROVIDERS.values() for p in pair.values())
 Details = dict[str, Any]
 
 
@@ -66,6 +70,18 @@ def _check_allowed(engine: Engine, item: dict[str, Any], *operations: str) -> di
             409,
         )
     return view
+
+
+def _direction(props: dict[str, Any], expected: str, where: str) -> None:
+    """failoverDirection is relative to the item's current pair: a failover goes PrimaryToRecovery and a reprotect
+    RecoveryToPrimary. Microsoft's clients leave it out for some providers (InMageRcmFailback): absent is accepted."""
+    value = _enum(props, "failoverDirection", DIRECTIONS, where, required=False)
+    if value is not None and value != expected:
+        raise refused(
+            "InvalidParameter",
+            f"failoverDirection '{value}' is not valid for {where}: the item's active location is relative to its "
+            f"current replication pair, so this operation goes {expected} (or leave failoverDirection out).",
+        )
 
 
 def _provider(props: dict[str, Any], expected: str, operation: str) -> dict[str, Any]:
@@ -128,10 +144,14 @@ def _submit(engine: Engine, kind: str, items: list[dict[str, Any]], details: dic
 
 
 # ---- item operations ---------------------------------------------------------------------------------------------
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
 def unplanned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[str, Any]:
     props = _properties(body)
     view = _check_allowed(engine, item, "UnplannedFailover")
-    _enum(props, "failoverDirection", DIRECTIONS, "the failover input")
+    _direction(props, "PrimaryToRecovery", "an unplanned failover")
     site_operations = _enum(props, "sourceSiteOperations", SOURCE_SITE_OPERATIONS, "the failover input", False)
     instance_type = view["instanceType"]
     provider = _provider(props, instance_type, "unplanned failover")
@@ -147,7 +167,11 @@ def unplanned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[
     else:
         if instance_type == "InMageRcm":
             _required_fields(provider, ("performShutdown",), instance_type)
-            source_shutdown = str(provider["performShutdown"]).lower() == "true"
+            if str(provider["performShutdown"]).strip().lower() not in ("true", "false"):
+                raise refused(
+                    "InvalidParameter", f"performShutdown '{provider['performShutdown']}' must be 'true' or 'false'."
+                )
+            source_shutdown = _true(provider["performShutdown"])
         if provider.get("recoveryPointId"):
             point = _point_by_id(engine, item, provider["recoveryPointId"])
         else:
@@ -157,9 +181,11 @@ def unplanned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[
 
 
 def planned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[str, Any]:
+    """Modernized failback: InMageRcmFailback, recoveryPointType, no failoverDirection (as the CLI and PowerShell
+    send it)."""
     props = _properties(body)
     view = _check_allowed(engine, item, "PlannedFailover")
-    _enum(props, "failoverDirection", DIRECTIONS, "the failover input")
+    _direction(props, "PrimaryToRecovery", "a planned failover")
     provider = _provider(props, view["instanceType"], "planned failover")
     if view["instanceType"] != "InMageRcmFailback":
         raise refused(
@@ -173,7 +199,7 @@ def planned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[st
 
 def commit(engine: Engine, item: dict[str, Any]) -> dict[str, Any]:
     _check_allowed(engine, item, "Commit")
-    return _submit(engine, "Commit", [item], {item["name"]: {}}, None)
+    return _submit(engine, "CommitFailover", [item], {item["name"]: {}}, None)
 
 
 def cancel_failover(engine: Engine, item: dict[str, Any]) -> dict[str, Any]:
@@ -197,11 +223,37 @@ def _choices(servers) -> str:
     return "; ".join(f"{server.name} ({server.id})" for server in servers) or "none"
 
 
+def _run_as(engine: Engine, provider: dict[str, Any]) -> str | None:
+    account = provider.get("runAsAccountId")
+    if account in (None, ""):
+        return None
+    top = engine.topology
+    found = top.run_as_account(str(account))
+    if found is None:
+        where = "the configuration server" if top.architecture == "classic" else f"the VMware site {top.site_name}"
+        raise refused(
+            "InvalidRunAsAccount",
+            f"The run-as account '{account}' does not exist in {where}. Valid accounts: "
+            + ", ".join(f"{a['accountName']} ({a['accountId']})" for a in top.run_as_accounts),
+        )
+    return found["accountId"]
+
+
+def _policy(engine: Engine, policy_id: Any, wanted: str, what: str) -> str:
+    top = engine.topology
+    if top.policy_by_id(str(policy_id)) != wanted:
+        raise refused(
+            "InvalidPolicy",
+            f"The policy '{policy_id}' is not the {what} policy. Valid policy: {top.policy_id(wanted)}.",
+        )
+    return wanted
+
+
 def _reprotect_details(engine: Engine, item: dict[str, Any], instance_type: str, provider: dict[str, Any]) -> Details:
     top = engine.topology
-    if instance_type == "InMage":
+    if instance_type == "InMage":  # classic, toward AVS (InMageReprotectInput)
         _required_fields(provider, ("masterTargetId", "processServerId", "retentionDrive", "profileId"), instance_type)
-        if provider["masterTargetId"].lower() == provider["processServerId"].lower():
+        if str(provider["masterTargetId"]).lower() == str(provider["processServerId"]).lower():
             raise refused(
                 "MasterTargetSameAsProcessServer",
                 "The master target and the process server must be different servers for failback to VMware: "
@@ -224,40 +276,29 @@ def _reprotect_details(engine: Engine, item: dict[str, Any], instance_type: str,
                 f"Valid process servers: {_choices(azure_servers)}.",
             )
         volumes = {volume.lower(): volume for volume in target.retention_volumes}
-        if provider["retentionDrive"].lower() not in volumes:
+        if str(provider["retentionDrive"]).lower() not in volumes:
             raise refused(
                 "InvalidRetentionDrive",
                 f"The retention drive '{provider['retentionDrive']}' is not a retention volume of the master target "
                 f"'{target.name}'. Valid retention volumes: {', '.join(target.retention_volumes) or 'none'}.",
             )
-        if top.policy_by_id(provider["profileId"]) != top.failback_policy:
-            raise refused(
-                "InvalidPolicy",
-                f"The policy '{provider['profileId']}' is not the failback (InMage) policy. "
-                f"Valid policy: {top.policy_id(top.failback_policy)}.",
-            )
+        _policy(engine, provider["profileId"], top.failback_policy, "failback (InMage)")
         datastore = provider.get("datastoreName")
-        if datastore and datastore.lower() not in [d.lower() for d in target.datastores]:
+        if datastore and str(datastore).lower() not in [d.lower() for d in target.datastores]:
             raise refused(
                 "InvalidDatastore",
                 f"The datastore '{datastore}' is not visible to the master target '{target.name}'. "
                 f"Valid datastores: {', '.join(target.datastores) or 'none'}.",
             )
-        account = provider.get("runAsAccountId")
-        if account and account not in [a["accountId"] for a in top.run_as_accounts]:
-            raise refused(
-                "InvalidRunAsAccount",
-                f"The run-as account '{account}' does not exist. Valid accounts: "
-                + ", ".join(f"{a['accountName']} ({a['accountId']})" for a in top.run_as_accounts),
-            )
         return {
             "ps": server.id,
             "mt": target.id,
-            "retention": volumes[provider["retentionDrive"].lower()],
+            "retention": volumes[str(provider["retentionDrive"]).lower()],
             "datastore": datastore,
+            "run_as": _run_as(engine, provider),
             "policy": top.failback_policy,
         }
-    if instance_type == "InMageRcm":
+    if instance_type == "InMageRcm":  # modernized, toward AVS (InMageRcmReprotectInput)
         _required_fields(provider, ("reprotectAgentId", "datastoreName", "logStorageAccountId"), instance_type)
         agent = top.agent_by_id(provider["reprotectAgentId"])
         if agent is None:
@@ -266,16 +307,27 @@ def _reprotect_details(engine: Engine, item: dict[str, Any], instance_type: str,
                 f"The reprotect agent '{provider['reprotectAgentId']}' does not exist. "
                 f"Valid reprotect agents: {_choices(top.reprotect_agents)}.",
             )
-        if provider["datastoreName"].lower() not in [d.lower() for d in agent.datastores]:
+        if str(provider["datastoreName"]).lower() not in [d.lower() for d in agent.datastores]:
             raise refused(
                 "InvalidDatastore",
                 f"The datastore '{provider['datastoreName']}' is not accessible to the reprotect agent '{agent.name}'. "
                 f"Valid datastores: {', '.join(agent.datastores) or 'none'}.",
             )
-        if provider.get("policyId") and top.policy_by_id(provider["policyId"]) != top.failback_policy:
-            raise refused("InvalidPolicy", f"The policy '{provider['policyId']}' is not the failback policy.")
-        return {"agent": agent.id, "datastore": provider["datastoreName"], "policy": top.failback_policy}
-    # Back to Azure: InMageAzureV2 (classic) or InMageRcmFailback (modernized).
+        if "/providers/microsoft.storage/storageaccounts/" not in str(provider["logStorageAccountId"]).lower():
+            raise refused(
+                "InvalidParameter",
+                f"logStorageAccountId '{provider['logStorageAccountId']}' is not a storage account ARM id. The item's "
+                "log storage account is providerSpecificDetails.protectedDisks[].logStorageAccountId.",
+            )
+        if provider.get("policyId"):
+            _policy(engine, provider["policyId"], top.failback_policy, "failback (InMageRcmFailback)")
+        return {
+            "agent": agent.id,
+            "datastore": provider["datastoreName"],
+            "log_storage": provider["logStorageAccountId"],
+            "policy": top.failback_policy,
+        }
+    # Toward Azure: InMageAzureV2 (classic) or InMageRcmFailback (modernized).
     _required_fields(provider, ("processServerId", "policyId"), instance_type)
     onprem = [ps for ps in top.process_servers if ps.location == "avs"]
     server = top.ps_by_id(provider["processServerId"])
@@ -285,31 +337,44 @@ def _reprotect_details(engine: Engine, item: dict[str, Any], instance_type: str,
             f"The process server '{provider['processServerId']}' is not an on-premises process server. "
             f"Valid process servers: {_choices(onprem)}.",
         )
-    if top.policy_by_id(provider["policyId"]) != top.forward_policy:
-        raise refused(
-            "InvalidPolicy",
-            f"The policy '{provider['policyId']}' is not the replication policy to Azure. "
-            f"Valid policy: {top.policy_id(top.forward_policy)}.",
-        )
-    return {"ps": server.id, "policy": top.forward_policy}
+    _policy(engine, provider["policyId"], top.forward_policy, "replication (to Azure)")
+    details: Details = {"ps": server.id, "run_as": _run_as(engine, provider), "policy": top.forward_policy}
+    if instance_type == "InMageAzureV2":
+        target = provider.get("masterTargetId")
+        if target not in (None, ""):
+            if top.ps_by_id(target) is None and top.mt_by_id(target) is None:
+                raise refused(
+                    "InvalidMasterTarget",
+                    f"The master target '{target}' is not registered with the configuration server (PowerShell sends "
+                    f"the process server's id by default). Valid: {_choices(onprem + top.master_targets)}.",
+                )
+            details["mt"] = target
+        else:
+            details["mt"] = server.id
+        if provider.get("logStorageAccountId"):
+            details["log_storage"] = provider["logStorageAccountId"]
+    return details
 
 
+# The reprotect input's instanceType (recorded): classic names the provider the item is reprotected *to*,
+# modernized the provider it currently has.
 REPROTECT_INPUT = {
-    ("classic", "azure_committed"): "InMage",
-    ("classic", "D"): "InMageAzureV2",
-    ("modernized", "azure_committed"): "InMageRcm",
-    ("modernized", "D"): "InMageRcmFailback",
+    ("classic", "forward"): "InMage",
+    ("classic", "reverse"): "InMageAzureV2",
+    ("modernized", "forward"): "InMageRcm",
+    ("modernized", "reverse"): "InMageRcmFailback",
 }
 
 
 def reprotect(engine: Engine, item: dict[str, Any], body: Any) -> dict[str, Any]:
     props = _properties(body)
-    _check_allowed(engine, item, "ReverseReplicate", "Failback")
-    _enum(props, "failoverDirection", DIRECTIONS, "the reprotect input")
-    instance_type = REPROTECT_INPUT[(engine.topology.architecture, item["stage"])]
+    _check_allowed(engine, item, "SwitchProtection")
+    _direction(props, "RecoveryToPrimary", "a reprotect")
+    instance_type = REPROTECT_INPUT[(engine.topology.architecture, item["leg"])]
     provider = _provider(props, instance_type, "reprotect")
-    details = _reprotect_details(engine, item, instance_type, provider)
-    return _submit(engine, "Reprotect", [item], {item["name"]: details}, None)
+    inputs = _reprotect_details(engine, item, instance_type, provider)
+    details = {"inputs": inputs, "already_committed": item["phase"] == "committed"}
+    return _submit(engine, "SwitchReplicationGroupProtection", [item], {item["name"]: details}, None)
 
 
 # ---- plan operations ---------------------------------------------------------------------------------------------
@@ -382,9 +447,18 @@ def plan_failover(engine: Engine, plan: str, body: Any, planned: bool) -> dict[s
     props = _properties(body)
     kind = "PlannedFailover" if planned else "UnplannedFailover"
     items = _plan_check(engine, plan, kind)
-    _enum(props, "failoverDirection", DIRECTIONS, "the recovery plan failover input")
+    direction = _enum(props, "failoverDirection", DIRECTIONS, "the recovery plan failover input")
+    # A plan keeps the fabrics it was created with (primary: the VMware site, recovery: Azure): unlike an item's,
+    # its direction is absolute, so failing back to AVS is RecoveryToPrimary.
+    expected = "RecoveryToPrimary" if items[0]["leg"] == "reverse" else "PrimaryToRecovery"
+    if direction != expected:
+        raise refused(
+            "InvalidParameter",
+            f"failoverDirection '{direction}' is not valid for the recovery plan '{plan}': its primary fabric is the "
+            f"VMware site and its recovery fabric Azure, so this failover goes {expected}.",
+        )
     if not planned:
-        _enum(props, "sourceSiteOperations", SOURCE_SITE_OPERATIONS, "the recovery plan failover input")
+        _enum(props, "sourceSiteOperations", SOURCE_SITE_OPERATIONS, "the recovery plan failover input", False)
     inputs = _plan_provider_inputs(props, items, engine)
     details: dict[str, Details] = {}
     for instance_type, entry in inputs.items():
@@ -411,7 +485,7 @@ def plan_failover(engine: Engine, plan: str, body: Any, planned: bool) -> dict[s
 
 
 def plan_simple(engine: Engine, plan: str, kind: str) -> dict[str, Any]:
-    operation = {"Commit": "Commit", "CancelFailover": "CancelFailover"}[kind]
+    operation = {"CommitFailover": "Commit", "CancelFailover": "CancelFailover"}[kind]
     items = _plan_check(engine, plan, operation)
     return _submit(engine, kind, items, {item["name"]: {} for item in items}, plan)
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-CLASSIC_STAGES = ("A", "B", "C", "D", "E", "F", "azure_commit_pending", "azure_committed")
+from .states import AVS_ACTIVE_STAGES, LEGACY_STAGES, SCENARIO_STAGES
+
 ARCHITECTURES = ("classic", "modernized")
 OS_TYPES = ("windows", "linux")
 PS_LOCATIONS = ("azure", "avs")
@@ -152,17 +153,27 @@ def validate(data: Any, source: str = "<scenario>") -> dict[str, Any]:
         _expect_type(vm, dict, where)
         _check_keys(
             vm,
-            {"name", "os", "stage", "recovery_plans", "replication_group", "recovery_points"},
+            {"name", "os", "stage", "recovery_plans", "replication_group", "recovery_points", "tools_disabled"},
             {"name", "os", "stage"},
             where,
         )
         _require(vm["name"] not in seen, f"{where}.name", f"duplicate VM name {vm['name']!r}")
         seen.add(vm["name"])
         _require(vm["os"] in OS_TYPES, f"{where}.os", f"must be one of {list(OS_TYPES)}")
-        _require(vm["stage"] in CLASSIC_STAGES, f"{where}.stage", f"must be one of {list(CLASSIC_STAGES)}")
+        _require(
+            isinstance(vm["stage"], str) and (vm["stage"] in SCENARIO_STAGES or vm["stage"] in LEGACY_STAGES),
+            f"{where}.stage",
+            f"must be one of {list(SCENARIO_STAGES)}",
+        )
+        vm["stage"] = LEGACY_STAGES.get(vm["stage"], vm["stage"])
         vm.setdefault("recovery_plans", [])
         vm.setdefault("replication_group", None)
-        vm.setdefault("recovery_points", True)
+        vm.setdefault("recovery_points", vm["stage"] != "reverse_waiting_for_recovery_point")
+        _expect_type(vm["recovery_points"], bool, f"{where}.recovery_points")
+        # The guest's VMware Tools service: ASR disables it in Windows guests it fails over to Azure and enables it
+        # again when it fails them back, so by default it is disabled in a Windows VM whose workload runs in Azure.
+        vm.setdefault("tools_disabled", vm["os"] == "windows" and vm["stage"] not in AVS_ACTIVE_STAGES)
+        _expect_type(vm["tools_disabled"], bool, f"{where}.tools_disabled")
         for plan in vm["recovery_plans"]:
             plan_names.setdefault(plan, []).append(vm["name"])
     scenario["recovery_plans"] = plan_names

@@ -10,18 +10,40 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .states import PROVIDERS
+
 NAMESPACE = uuid.UUID("6c1f0c55-7a11-4d4e-9f39-5a5e00a5d000")
 AZURE_FABRIC = "Microsoft Azure"
-
-# Per architecture: the provider on each leg and the operation that fails back.
-PROVIDERS = {
-    "classic": {"reverse": "InMage", "forward": "InMageAzureV2", "failback_op": "UnplannedFailover"},
-    "modernized": {"reverse": "InMageRcmFailback", "forward": "InMageRcm", "failback_op": "PlannedFailover"},
-}
+# The Azure side's fabric and container, as recorded items and jobs name them (the same in every vault).
+AZURE_FABRIC_NAME = "d49858f157601230a6ac5862fbbc6e63bf38d23ecd96cf953767945d457fe9d5"
+AZURE_CONTAINER_NAME = "d38048d4-b460-4791-8ece-108395ee8478"
+AZURE_VMM_ID = "21a9403c-6ec1-44f2-b744-b4e50b792387"
 
 
 def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+
+
+def classic_id(guid: str) -> str:
+    """A configuration server's host id, as recorded: upper case, the last two groups joined (8-4-4-16)."""
+    parts = guid.upper().split("-")
+    return "-".join(parts[:3]) + "-" + parts[3] + parts[4]
+
+
+# Every appliance registers this one besides the accounts it was given (recorded).
+CREDENTIAL_LESS = "credentialLessRunAsAccount"
+
+
+def run_as_credential_type(name: str) -> str:
+    """Microsoft.OffAzure credentialType (recorded: VMwareFabric, WindowsGuest, LinuxGuest, CredentialLessAccount)."""
+    if name == CREDENTIAL_LESS:
+        return "CredentialLessAccount"
+    lowered = name.lower()
+    if "win" in lowered:
+        return "WindowsGuest"
+    if "lin" in lowered or "root" in lowered:
+        return "LinuxGuest"
+    return "VMwareFabric"
 
 
 @dataclass
@@ -54,14 +76,39 @@ class Topology:
         )
         fabric = scenario["fabric"]
         self.fabric_friendly: str = fabric["name"]
-        self.fabric_name = hashlib.sha256(f"{self.vault}/{self.fabric_friendly}".encode()).hexdigest()
+        # The fabric's internalIdentifier: also the classic container's name and every recovery point's container.
+        self.internal_id = stable_uuid(self.vault, self.fabric_friendly, "fabric")
+        site_prefix = f"{self.vault}{stable_uuid(self.vault)[:4]}"
+        if self.architecture == "classic":
+            # A configuration server's fabric is named by a hash; its one container is cloud_<internalIdentifier>.
+            self.fabric_name = hashlib.sha256(f"{self.vault}/{self.fabric_friendly}".encode()).hexdigest()
+            self.container_name = f"cloud_{self.internal_id}"
+            self.container_friendly = self.fabric_friendly
+        else:
+            # A replication appliance's fabric is named after itself; its container is <vault><hash>replicationcontainer.
+            self.fabric_name = self.fabric_friendly
+            self.container_name = f"{site_prefix}replicationcontainer"
+            self.container_friendly = self.container_name
         self.fabric_id = f"{self.vault_id}/replicationFabrics/{self.fabric_name}"
-        self.container_name = "cloud_" + stable_uuid(self.vault, self.fabric_friendly, "container")
         self.container_id = f"{self.fabric_id}/replicationProtectionContainers/{self.container_name}"
+        self.point_container_id = f"{self.fabric_id}/replicationProtectionContainers/cloud_{self.internal_id}"
+        self.azure_fabric_id = f"{self.vault_id}/replicationFabrics/{AZURE_FABRIC_NAME}"
+        self.azure_container_id = f"{self.azure_fabric_id}/replicationProtectionContainers/{AZURE_CONTAINER_NAME}"
+        self.avs_datastore: str = (scenario.get("avs") or {}).get("datastore", "vsanDatastore")
+        # Modernized: the Azure Migrate (Microsoft.OffAzure) VMware site that holds the appliance's run-as accounts.
+        self.site_name = f"{site_prefix}vmwaresite"
+        self.site_id = (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.OffAzure/VMwareSites/{self.site_name}"
+        )
+        self.vcenter_name = "avs-vcenter"
+        self.vcenter_id = f"{self.site_id}/vcenters/{self.vcenter_name}"
         self.process_servers = [
             Server(
                 name=ps["name"],
-                id=stable_uuid("ps", ps["name"]).upper(),
+                id=classic_id(stable_uuid("ps", ps["name"]))
+                if self.architecture == "classic"
+                else stable_uuid("ps", ps["name"]),
                 ip=f"10.{20 if ps['location'] == 'azure' else 10}.0.{10 + index}",
                 location=ps["location"],
                 healthy=ps["healthy"],
@@ -72,7 +119,7 @@ class Topology:
         self.master_targets = [
             Server(
                 name=mt["name"],
-                id=stable_uuid("mt", mt["name"]).upper(),
+                id=classic_id(stable_uuid("mt", mt["name"])),
                 ip=f"10.10.1.{10 + index}",
                 os=mt["os"],
                 retention_volumes=list(mt["retention_volumes"]),
@@ -89,9 +136,20 @@ class Topology:
             )
             for index, agent in enumerate(fabric["reprotect_agents"])
         ]
-        self.run_as_accounts = [
-            {"accountId": str(index + 1), "accountName": name} for index, name in enumerate(fabric["run_as_accounts"])
-        ]
+        if self.architecture == "classic":
+            self.run_as_accounts = [
+                {"accountId": str(index + 1), "accountName": name}
+                for index, name in enumerate(fabric["run_as_accounts"])
+            ]
+        else:
+            self.run_as_accounts = [
+                {
+                    "accountId": f"{self.site_id}/runasaccounts/{stable_uuid(self.site_name, 'runas', name)}",
+                    "accountName": name,
+                    "credentialType": run_as_credential_type(name),
+                }
+                for name in [*fabric["run_as_accounts"], CREDENTIAL_LESS]
+            ]
         policies = scenario["policies"]
         self.forward_policy: str = policies["forward"]
         self.failback_policy: str = policies["failback"]
@@ -110,6 +168,18 @@ class Topology:
                 self.groups.setdefault(vm["replication_group"], []).append(vm["name"])
 
     # ---- names and ids -------------------------------------------------------------------------------------------
+    def run_as_account(self, account_id: str | None) -> dict[str, str] | None:
+        return next(
+            (a for a in self.run_as_accounts if account_id and a["accountId"].lower() == str(account_id).lower()), None
+        )
+
+    def guest_run_as(self, os_type: str) -> dict[str, str] | None:
+        """The run-as account an item of this OS uses (modernized: the WindowsGuest or LinuxGuest one)."""
+        wanted = "WindowsGuest" if os_type == "windows" else "LinuxGuest"
+        return next((a for a in self.run_as_accounts if a.get("credentialType") == wanted), None) or (
+            self.run_as_accounts[0] if self.run_as_accounts else None
+        )
+
     def item_name(self, vm_name: str) -> str:
         return stable_uuid(self.vault, "item", vm_name)
 
@@ -130,6 +200,9 @@ class Topology:
 
     def azure_vm_id(self, vm_name: str) -> str:
         return f"{self.recovery_rg_id()}/providers/Microsoft.Compute/virtualMachines/{vm_name}"
+
+    def vnet_id(self) -> str:
+        return f"{self.recovery_rg_id()}/providers/Microsoft.Network/virtualNetworks/vnet-{self.vault}"
 
     def log_storage_account_id(self) -> str:
         return (

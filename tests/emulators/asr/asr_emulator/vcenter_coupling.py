@@ -6,7 +6,9 @@ reports those moments to a `Coupling`; `VCenterCoupling` turns them into vSphere
 ARM request path never waits on vCenter, and retries them with backoff while vCenter is unreachable.
 
 vcsim 0.24 does not model guest tools: it applies extraConfig keys `SET.<property path>` as property updates, which
-is how the tools state is written here (and by the seeding in tests/emulators/vcsim/seed.py).
+is how the tools state is written here (and by the seeding in tests/emulators/vcsim/seed.py). Whether the guest's
+tools service is disabled (so that it does not start at boot) is the extraConfig key `avsdr.toolsDisabled`, which
+our vcsim reads when a VM powered on through vCenter has booted (tests/emulators/vcsim/toolsboot.go).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
 from asr_emulator.coupling import Coupling
+from asr_emulator.states import AVS_ACTIVE_STAGES, canonical_stage
 
 LOG = logging.getLogger("asr_emulator.vcenter")
 
@@ -48,6 +51,9 @@ TOOLS_NOT_RUNNING = {
     "summary.guest.toolsStatus": "toolsNotRunning",
 }
 
+# The guest's VMware Tools service is disabled ("TRUE") or not: read by our vcsim after a power-on (toolsboot.go).
+TOOLS_DISABLED_KEY = "avsdr.toolsDisabled"
+
 DEFAULT_BOOT_SECONDS = 120.0  # emulated; the scenario's timing.boot_minutes
 DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0)  # real seconds; ~90 s before giving up
 TASK_TIMEOUT_SECONDS = 60.0
@@ -55,7 +61,7 @@ RESET_TIMEOUT_SECONDS = 30.0  # real seconds the emulator's reset call may spend
 GUEST_IDS = {"windows": "windows2019srv_64Guest", "linux": "rhel8_64Guest"}
 # Stages whose workload runs in AVS (failed back, committed, reprotecting or replicating to Azure again); in the
 # others (replicating to AVS, failback running, failed over to Azure) the AVS VM is off and Windows tools disabled.
-AVS_ACTIVE_STAGES = frozenset({"C", "D", "E", "F"})
+# (states.AVS_ACTIVE_STAGES; the letters of the first stage vocabulary are still understood.)
 
 
 class VCenterError(RuntimeError):
@@ -152,6 +158,17 @@ def set_tools_running(vm: vim.VirtualMachine, running: bool) -> None:
     wait_for_task(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=extra)))
 
 
+def set_tools_enabled(vm: vim.VirtualMachine, enabled: bool) -> None:
+    """Enable or disable the tools service in the guest: a disabled one does not start when the VM boots."""
+    option = vim.option.OptionValue(key=TOOLS_DISABLED_KEY, value="FALSE" if enabled else "TRUE")
+    wait_for_task(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=[option])))
+
+
+def tools_enabled(vm: vim.VirtualMachine) -> bool:
+    values = [option.value for option in vm.config.extraConfig or [] if option.key == TOOLS_DISABLED_KEY]
+    return not (values and str(values[-1]).strip().lower() == "true")
+
+
 def tools_running(vm: vim.VirtualMachine) -> bool:
     return vm.guest.toolsRunningStatus == TOOLS_RUNNING["guest.toolsRunningStatus"]
 
@@ -163,6 +180,7 @@ class SeedVM:
     name: str
     os: str
     powered_on: bool
+    tools_enabled: bool = True
 
     @property
     def guest_id(self) -> str:
@@ -171,19 +189,27 @@ class SeedVM:
 
 def wanted_vms(scenario: dict, stages: dict[str, str] | None = None) -> list[SeedVM]:
     """The AVS VMs the scenario implies: protected VMs by stage (`stages`, VM name -> stage, overrides the
-    scenario's: the ASR emulator's current state), then the master targets (always running)."""
+    scenario's: the ASR emulator's current state), then the master targets (always running). A VM's tools are
+    enabled unless the scenario says `tools_disabled` (by default: a Windows VM whose workload runs in Azure, whose
+    tools ASR disabled when it failed it over)."""
     stages = stages or {}
-    vms = [
-        SeedVM(vm["name"], vm["os"], stages.get(vm["name"], vm["stage"]) in AVS_ACTIVE_STAGES) for vm in scenario["vms"]
-    ]
+    vms = []
+    for vm in scenario["vms"]:
+        in_avs = canonical_stage(stages.get(vm["name"], vm["stage"])) in AVS_ACTIVE_STAGES
+        disabled = vm.get("tools_disabled")
+        if disabled is None or vm["name"] in stages:
+            disabled = vm["os"] == "windows" and not in_avs
+        vms.append(SeedVM(vm["name"], vm["os"], in_avs, not disabled))
     vms += [SeedVM(mt["name"], mt.get("os", "windows"), True) for mt in scenario["fabric"].get("master_targets", [])]
     return vms
 
 
 def put_in_scenario_state(vm: vim.VirtualMachine, wanted: SeedVM) -> None:
-    """Power and tools as the VM's stage implies: running in AVS (on, tools running) or not (off, not running)."""
+    """Power and tools as the VM's stage implies: running in AVS (on, tools running unless disabled) or not (off, not
+    running), and whether the guest's tools start at boot."""
+    set_tools_enabled(vm, wanted.tools_enabled)
     set_power(vm, wanted.powered_on)
-    set_tools_running(vm, wanted.powered_on)
+    set_tools_running(vm, wanted.powered_on and wanted.tools_enabled)
 
 
 @dataclass(order=True)
@@ -197,12 +223,15 @@ class _Step:
     generation: int = field(compare=False)
     power: bool | None = field(compare=False)  # None: leave the power state alone
     tools: bool | None = field(compare=False)  # None: leave the tools state alone
+    enable: bool | None = field(default=None, compare=False)  # tools service enabled in the guest; None: leave it
     then: _Step | None = field(default=None, compare=False)  # scheduled `then_after` seconds after this one is done
     then_after: float = field(default=0.0, compare=False)
     attempts: int = field(default=0, compare=False)
 
     def describe(self) -> str:
         words = []
+        if self.enable is not None:
+            words.append("tools enabled" if self.enable else "tools disabled")
         if self.power is not None:
             words.append("power on" if self.power else "power off")
         if self.tools is not None:
@@ -252,14 +281,17 @@ class VCenterCoupling(Coupling):
 
     # ---- Coupling interface (called from the emulator's request path: enqueue only) -------------------------------
     def vm_failed_back(self, vm_name: str, guest_os: str, tools_stay_disabled: bool) -> None:
+        # ASR's master target enables the tools it disabled in a Windows guest (unless the fault rule says not).
         tools_after_boot = not (guest_os == "windows" and tools_stay_disabled)
-        self._submit(vm_name, power=True, tools=False, then_tools=tools_after_boot)
+        self._submit(vm_name, power=True, tools=False, then_tools=tools_after_boot, enable=tools_after_boot)
 
     def vm_failed_over_to_azure(self, vm_name: str, guest_os: str, source_shutdown: bool) -> None:
+        # ASR disables VMware Tools in a Windows guest it fails over to Azure.
+        enable = False if guest_os == "windows" else None
         if source_shutdown:
-            self._submit(vm_name, power=False, tools=False)
+            self._submit(vm_name, power=False, tools=False, enable=enable)
         elif guest_os == "windows":
-            self._submit(vm_name, power=None, tools=False)
+            self._submit(vm_name, power=None, tools=False, enable=enable)
 
     def reset(self, scenario: dict[str, Any], timeout: float = RESET_TIMEOUT_SECONDS) -> dict[str, Any]:
         """Cancel every pending side effect and put each scenario VM back in its scenario state, before returning
@@ -353,7 +385,14 @@ class VCenterCoupling(Coupling):
             return True
 
     # ---- worker ----------------------------------------------------------------------------------------------------
-    def _submit(self, vm_name: str, power: bool | None, tools: bool | None, then_tools: bool | None = None) -> None:
+    def _submit(
+        self,
+        vm_name: str,
+        power: bool | None,
+        tools: bool | None,
+        then_tools: bool | None = None,
+        enable: bool | None = None,
+    ) -> None:
         with self._wakeup:
             if self._closed:
                 return
@@ -363,7 +402,7 @@ class VCenterCoupling(Coupling):
             after_boot = None
             if then_tools is not None:
                 after_boot = _Step(now, next(self._sequence), vm_name, generation, power=None, tools=then_tools)
-            step = _Step(now, next(self._sequence), vm_name, generation, power, tools, then=after_boot)
+            step = _Step(now, next(self._sequence), vm_name, generation, power, tools, enable, then=after_boot)
             if after_boot is not None:
                 step.then_after = self._scaled_seconds(self._boot_seconds)
             self._counters["events"] += 1
@@ -403,6 +442,8 @@ class VCenterCoupling(Coupling):
                 self._url, self._username, self._password, self._cafile, timeout=self._connect_timeout
             )
         vm = find_vm(self._service_instance.RetrieveContent(), step.vm_name)
+        if step.enable is not None:
+            set_tools_enabled(vm, step.enable)
         if step.power is not None:
             set_power(vm, step.power)
         if step.tools is not None:

@@ -180,7 +180,8 @@ class Estate:
     def __init__(self, client: SiteRecoveryManagementClient, vault: str = VAULT):
         self.client = client
         self.vault = vault
-        self.fabric = next(iter(client.replication_fabrics.list(RG, vault)))
+        listed = next(iter(client.replication_fabrics.list(RG, vault)))
+        self.fabric = client.replication_fabrics.get(RG, vault, listed.name)  # a list summarizes the fabric
         containers = client.replication_protection_containers.list_by_replication_fabrics(RG, vault, self.fabric.name)
         self.container = next(iter(containers))
         self.items = {i.properties.friendly_name: i.name for i in client.replication_protected_items.list(RG, vault)}
@@ -204,24 +205,37 @@ class Estate:
         return self.client.replication_policies.get(RG, self.vault, name).id
 
 
+# The classic failback exactly as PowerShell sent it (tests/fixtures/recorded/classic/02_…): the direction is relative
+# to the item's current (Azure -> AVS) pair.
 FAILBACK_LATEST = {
     "properties": {
-        "failoverDirection": "RecoveryToPrimary",
+        "failoverDirection": "PrimaryToRecovery",
         "sourceSiteOperations": "NotRequired",
         "providerSpecificDetails": {"instanceType": "InMage", "recoveryPointType": "LatestTime"},
+    }
+}
+# The modernized failback exactly as the Azure CLI sent it (no failoverDirection).
+PLANNED_FAILBACK = {
+    "properties": {
+        "providerSpecificDetails": {"instanceType": "InMageRcmFailback", "recoveryPointType": "CrashConsistent"}
     }
 }
 
 
 def reprotect_to_avs(estate: Estate, **overrides: Any) -> dict[str, Any]:
-    """Classic InMageReprotectInput (Azure -> AVS) built from the fabric, with fields replaced or removed (None)."""
+    """Classic InMageReprotectInput (Azure -> AVS) as PowerShell builds it, from the fabric, with fields replaced or
+    removed (None)."""
     provider = {
         "instanceType": "InMage",
         "masterTargetId": estate.server("mt-avs-01"),
         "processServerId": estate.server("ps-azure-01"),
         "retentionDrive": "F:\\",
-        "profileId": estate.policy_id("avs-to-azure-policy-failback"),
+        "runAsAccountId": "2",
         "datastoreName": "vsanDatastore",
+        "diskExclusionInput": {
+            "volumeOptions": [{"volumeLabel": "Temporary Storage", "onlyExcludeIfSingleVolume": "Yes"}]
+        },
+        "profileId": estate.policy_id("avs-to-azure-policy-failback"),
     }
     provider.update(overrides)
     provider = {key: value for key, value in provider.items() if value is not None}
@@ -229,14 +243,23 @@ def reprotect_to_avs(estate: Estate, **overrides: Any) -> dict[str, Any]:
 
 
 def reprotect_to_azure(estate: Estate) -> dict[str, Any]:
-    """Classic InMageAzureV2ReprotectInput (AVS -> Azure)."""
+    """Classic InMageAzureV2ReprotectInput (AVS -> Azure) as PowerShell builds it: masterTargetId defaults to the
+    process server's id, and it always sends a run-as account."""
+    server = estate.server("ps-onprem-01")
     return {
         "properties": {
             "failoverDirection": "RecoveryToPrimary",
             "providerSpecificDetails": {
                 "instanceType": "InMageAzureV2",
-                "processServerId": estate.server("ps-onprem-01"),
+                "masterTargetId": server,
+                "processServerId": server,
+                "runAsAccountId": "2",
                 "policyId": estate.policy_id("avs-to-azure-policy"),
             },
         }
     }
+
+
+def state_of(item) -> tuple[str, str, str]:
+    props = item.properties
+    return props.provider_specific_details.instance_type, props.active_location, props.protection_state

@@ -1,12 +1,15 @@
-"""The classic failback cycle A -> F, item by item and through a recovery plan, with its side effects."""
+"""The classic life cycle, item by item and through a recovery plan, with its side effects (states as recorded:
+tests/fixtures/recorded/classic/)."""
 
 from __future__ import annotations
 
 import pytest
-from asr_support import FAILBACK_LATEST, RG, VAULT, reprotect_to_avs, reprotect_to_azure
+from asr_support import FAILBACK_LATEST, RG, VAULT, reprotect_to_avs, reprotect_to_azure, state_of
 from azure.core.exceptions import HttpResponseError
 
 AGENT_NOT_REGISTERED = "78205"
+COMMIT_PENDING_OPERATIONS = ["CompleteMigration", "Commit", "DisableProtection", "ChangePit", "SwitchProtection"]
+COMMITTED_OPERATIONS = ["CompleteMigration", "DisableProtection", "SwitchProtection"]
 
 
 def _compute(emulator, vm: str):
@@ -24,9 +27,8 @@ def _power(emulator, vm: str) -> str | None:
     return response.json()["statuses"][1]["code"]
 
 
-def _state(item) -> tuple[str, str, str]:
-    props = item.properties
-    return props.provider_specific_details.instance_type, props.active_location, props.protection_state
+def _stage(emulator, vm: str) -> str:
+    return emulator.control("GET", "state")["items"][vm]["stage"]
 
 
 def _reprotect_after_agent_window(emulator, asr, estate, vm: str, body) -> None:
@@ -36,8 +38,10 @@ def _reprotect_after_agent_window(emulator, asr, estate, vm: str, body) -> None:
     assert caught.value.error.code == AGENT_NOT_REGISTERED
     job_name = estate.item(vm).properties.current_scenario.job_id
     assert job_name.endswith("/None")  # idle again after the failed job
-    failed = next(j for j in asr.replication_jobs.list(RG, VAULT) if j.properties.target_object_name == vm)
-    assert failed.properties.state == "Failed"
+    listed = next(j for j in asr.replication_jobs.list(RG, VAULT) if j.properties.target_object_name == vm)
+    assert (listed.properties.state, listed.properties.errors) == ("Failed", [])  # a list summarizes jobs
+    failed = asr.replication_jobs.get(RG, VAULT, listed.name)
+    assert failed.properties.scenario_name == "SwitchReplicationGroupProtection"
     error = failed.properties.errors[0]
     assert error.service_error_details.code == AGENT_NOT_REGISTERED
     assert "isn't installed" in error.service_error_details.message
@@ -50,39 +54,48 @@ def _reprotect_after_agent_window(emulator, asr, estate, vm: str, body) -> None:
 def test_full_classic_cycle_item_by_item(emulator, asr, estate):
     vm = "app-lin-05"
     assert _power(emulator, vm) == "PowerState/running"
+    item = estate.item(vm)
+    assert state_of(item) == ("InMage", "Primary", "Protected")
+    assert item.properties.allowed_operations == ["UnplannedFailover", "DisableProtection"]
+    assert item.properties.provider_specific_details.active_site_type == "Azure"
+    assert item.properties.last_successful_failover_time is None
 
-    # A -> C: fail back from Azure; ASR shuts the Azure VM down and boots the AVS VM.
+    # Failback: the pair replicates Azure -> AVS, so the workload goes from Primary to Recovery.
     item = asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), FAILBACK_LATEST).result()
-    assert _state(item) == ("InMage", "Primary", "UnplannedFailoverCommitPendingStatesBegin")
-    assert item.properties.allowed_operations == ["Commit", "ChangePit", "DisableProtection"]
-    # Latest: the newest point when the failover started (replication stopped then; no newer point exists).
-    latest = max(
-        asr.recovery_points.list_by_replication_protected_items(*estate.args(vm)),
-        key=lambda p: p.properties.recovery_point_time,
-    )
-    assert item.properties.failover_recovery_point_id == latest.id
+    assert state_of(item) == ("InMage", "Recovery", "UnplannedFailoverCommitPendingStatesBegin")
+    assert item.properties.allowed_operations == COMMIT_PENDING_OPERATIONS
+    assert item.properties.provider_specific_details.active_site_type == "OnPrem"
+    assert item.properties.failover_recovery_point_id == ""  # an InMage item always says "" (recorded)
     assert item.properties.last_successful_failover_time is not None
     assert item.properties.current_scenario.scenario_name == "None"
+    assert _stage(emulator, vm) == "failback_commit_pending"
     assert _power(emulator, vm) == "PowerState/deallocated"
     calls = emulator.control("GET", "metrics")["vcenter"]["calls"]
     assert ["vm_failed_back", vm, "linux", False] in calls
 
-    # C -> D: commit deletes the Azure VM.
+    # Commit deletes the Azure VM.
     item = asr.replication_protected_items.begin_failover_commit(*estate.args(vm)).result()
-    assert _state(item) == ("InMage", "Primary", "UnprotectedStatesBegin")
-    assert "ReverseReplicate" in item.properties.allowed_operations
+    assert state_of(item) == ("InMage", "Recovery", "UnplannedFailoverCommitted")
+    assert item.properties.protection_state_description == "Failover committed"
+    assert item.properties.allowed_operations == COMMITTED_OPERATIONS
     assert _power(emulator, vm) is None
 
-    # D -> E -> F: reprotect to Azure, once the Mobility agent has re-registered.
+    # Reprotect to Azure reverses the pair: InMageAzureV2, the workload at Primary again, initial replication.
     _reprotect_after_agent_window(emulator, asr, estate, vm, reprotect_to_azure(estate))
     item = estate.item(vm)
-    assert _state(item) == ("InMageAzureV2", "Primary", "Protected")
-    assert item.properties.allowed_operations == ["UnplannedFailover", "TestFailover", "DisableProtection"]
-    assert item.properties.provider_specific_details.protection_stage == "InitialReplication"
+    assert state_of(item) == ("InMageAzureV2", "Primary", "InitialReplicationInProgress")
+    assert item.properties.protection_state_description == "Initial replication is in progress"
+    assert item.properties.allowed_operations == ["DisableProtection"]
+    assert item.properties.last_successful_failover_time is None  # a new pair has not failed over
+    assert _stage(emulator, vm) == "forward_initial_replication"
     assert list(asr.recovery_points.list_by_replication_protected_items(*estate.args(vm))) == []
 
-    # F -> Azure and back to A: the same machinery in the other direction.
+    # To Azure and back: the same machinery in the other direction.
     emulator.advance(40)  # initial replication completes, points appear
+    item = estate.item(vm)
+    assert state_of(item) == ("InMageAzureV2", "Primary", "Protected")
+    assert item.properties.allowed_operations == ["UnplannedFailover", "DisableProtection", "TestFailover"]
+    assert item.properties.failover_recovery_point_id is None
     assert list(asr.recovery_points.list_by_replication_protected_items(*estate.args(vm)))
     to_azure = {
         "properties": {
@@ -92,16 +105,35 @@ def test_full_classic_cycle_item_by_item(emulator, asr, estate):
         }
     }
     item = asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), to_azure).result()
-    assert _state(item) == ("InMageAzureV2", "Recovery", "UnplannedFailoverCommitPendingStatesBegin")
+    assert state_of(item) == ("InMageAzureV2", "Recovery", "UnplannedFailoverCommitPendingStatesBegin")
+    assert "/recoveryPoints/" in item.properties.failover_recovery_point_id
     assert item.properties.provider_specific_details.target_vm_id.endswith(f"/virtualMachines/{vm}")
     assert _power(emulator, vm) == "PowerState/running"
     assert ["vm_failed_over_to_azure", vm, "linux", True] in emulator.control("GET", "metrics")["vcenter"]["calls"]
     item = asr.replication_protected_items.begin_failover_commit(*estate.args(vm)).result()
-    assert _state(item) == ("InMageAzureV2", "Recovery", "UnprotectedStatesBegin")
+    assert state_of(item) == ("InMageAzureV2", "Recovery", "UnplannedFailoverCommitted")
+    assert item.properties.allowed_operations == COMMITTED_OPERATIONS
     _reprotect_after_agent_window(emulator, asr, estate, vm, reprotect_to_avs(estate))
-    assert _state(estate.item(vm)) == ("InMage", "Recovery", "Protected")
+    assert state_of(estate.item(vm)) == ("InMage", "Primary", "InitialReplicationInProgress")
+    emulator.advance(40)
+    assert state_of(estate.item(vm)) == ("InMage", "Primary", "Protected")
+    assert _stage(emulator, vm) == "failback_ready"
     counts = emulator.control("GET", "metrics")["operations"][vm]
-    assert counts == {"UnplannedFailover": 2, "Commit": 2, "Reprotect": 4}
+    assert counts == {"UnplannedFailover": 2, "CommitFailover": 2, "SwitchReplicationGroupProtection": 4}
+
+
+def test_reprotect_before_commit_commits_in_the_reprotect_job(emulator, asr, estate):
+    """SwitchProtection is allowed while the commit is pending; the reprotect job's 'Committing failover' task then
+    runs instead of being skipped."""
+    vm = "web-lin-02"
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), FAILBACK_LATEST).result()
+    emulator.advance(emulator.agent_wait_minutes)
+    asr.replication_protected_items.begin_reprotect(*estate.args(vm), reprotect_to_azure(estate)).result()
+    assert state_of(estate.item(vm)) == ("InMageAzureV2", "Primary", "InitialReplicationInProgress")
+    assert _power(emulator, vm) is None  # the commit deleted the failed-back Azure VM
+    (job,) = asr.replication_jobs.list(RG, VAULT, filter="scenarioName eq 'SwitchReplicationGroupProtection'")
+    tasks = asr.replication_jobs.get(RG, VAULT, job.name).properties.tasks
+    assert [(t.name, t.state) for t in tasks][1] == ("VmCommitFailover", "Succeeded")
 
 
 def test_cycle_through_a_plan_with_a_replication_group_uses_the_common_app_consistent_point(emulator, asr, estate):
@@ -116,28 +148,27 @@ def test_cycle_through_a_plan_with_a_replication_group_uses_the_common_app_consi
     assert plan.properties.last_unplanned_failover_time is not None
     assert plan.properties.allowed_operations == ["Commit"]
     items = [estate.item(vm) for vm in ("db-win-03", "db-lin-04")]
-    assert {_state(i) for i in items} == {("InMage", "Primary", "UnplannedFailoverCommitPendingStatesBegin")}
+    assert {state_of(i) for i in items} == {("InMage", "Recovery", "UnplannedFailoverCommitPendingStatesBegin")}
+    (listed,) = asr.replication_jobs.list(RG, VAULT, filter="targetObjectName eq 'rp-db'")
+    job = asr.replication_jobs.get(RG, VAULT, listed.name)
+    assert job.properties.target_instance_type == "RecoveryPlan"
+    details = job.properties.custom_details.protected_item_details
+    assert len(details) == 2
     chosen = [
-        asr.recovery_points.get(
-            *estate.args(i.properties.friendly_name), i.properties.failover_recovery_point_id.rsplit("/", 1)[-1]
-        )
-        for i in items
+        asr.recovery_points.get(*estate.args(d.friendly_name), d.recovery_point_id.rsplit("/", 1)[-1]) for d in details
     ]
     assert {p.properties.recovery_point_type for p in chosen} == {"ApplicationConsistent"}
     assert chosen[0].properties.recovery_point_time == chosen[1].properties.recovery_point_time
-    (job,) = asr.replication_jobs.list(RG, VAULT, filter="targetObjectName eq 'rp-db'")
-    assert job.properties.target_instance_type == "RecoveryPlan"
-    assert len(job.properties.custom_details.protected_item_details) == 2
 
     plan = asr.replication_recovery_plans.begin_failover_commit(RG, VAULT, "rp-db").result()
-    assert {_state(estate.item(vm)) for vm in ("db-win-03", "db-lin-04")} == {
-        ("InMage", "Primary", "UnprotectedStatesBegin")
+    assert {state_of(estate.item(vm)) for vm in ("db-win-03", "db-lin-04")} == {
+        ("InMage", "Recovery", "UnplannedFailoverCommitted")
     }
     assert _power(emulator, "db-win-03") is None
     emulator.advance(emulator.agent_wait_minutes)
     for vm in ("db-win-03", "db-lin-04"):  # a plan is reprotected item by item
         asr.replication_protected_items.begin_reprotect(*estate.args(vm), reprotect_to_azure(estate)).result()
-    assert {_state(estate.item(vm))[0] for vm in ("db-win-03", "db-lin-04")} == {"InMageAzureV2"}
+    assert {state_of(estate.item(vm))[0] for vm in ("db-win-03", "db-lin-04")} == {"InMageAzureV2"}
 
 
 def test_plan_failover_latest_gives_each_vm_its_own_latest_point(asr, estate):
@@ -149,9 +180,9 @@ def test_plan_failover_latest_gives_each_vm_its_own_latest_point(asr, estate):
         }
     }
     asr.replication_recovery_plans.begin_unplanned_failover(RG, VAULT, "rp-web", body).result()
-    for vm in ("web-win-01", "web-lin-02"):
-        item = estate.item(vm)
-        point = asr.recovery_points.get(*estate.args(vm), item.properties.failover_recovery_point_id.rsplit("/", 1)[-1])
+    (listed,) = asr.replication_jobs.list(RG, VAULT, filter="targetObjectName eq 'rp-web'")
+    for detail in asr.replication_jobs.get(RG, VAULT, listed.name).properties.custom_details.protected_item_details:
+        point = asr.recovery_points.get(*estate.args(detail.friendly_name), detail.recovery_point_id.rsplit("/", 1)[-1])
         assert point.properties.recovery_point_type in ("CrashConsistent", "ApplicationConsistent")
 
 
@@ -185,22 +216,22 @@ def test_reprotect_of_a_stopped_azure_vm_fails_with_78093_until_it_runs_and_its_
     assert emulator.raw("POST", f"{path}/start", params={"api-version": "2024-07-01"}).status_code == 200
     assert _power(emulator, vm) == "PowerState/running"
     _reprotect_after_agent_window(emulator, asr, estate, vm, reprotect_to_avs(estate))
-    assert _state(estate.item(vm)) == ("InMage", "Recovery", "Protected")
+    assert state_of(estate.item(vm)) == ("InMage", "Primary", "InitialReplicationInProgress")
 
 
 def test_change_recovery_point_before_commit(asr, estate):
     vm = "web-win-01"
-    item = asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), FAILBACK_LATEST).result()
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), FAILBACK_LATEST).result()
     points = sorted(
         asr.recovery_points.list_by_replication_protected_items(*estate.args(vm)),
         key=lambda p: p.properties.recovery_point_time,
     )
     older = next(p for p in reversed(points) if p.properties.recovery_point_type == "ApplicationConsistent")
-    assert item.properties.failover_recovery_point_id != older.id
     body = {"properties": {"recoveryPointId": older.id}}
     item = asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body).result()
-    assert item.properties.failover_recovery_point_id == older.id
     assert item.properties.protection_state == "UnplannedFailoverCommitPendingStatesBegin"
+    (job,) = asr.replication_jobs.list(RG, VAULT, filter="scenarioName eq 'ApplyRecoveryPoint'")
+    assert job.properties.state == "Succeeded"
     asr.replication_protected_items.begin_failover_commit(*estate.args(vm)).result()
     with pytest.raises(HttpResponseError) as caught:
         asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body)

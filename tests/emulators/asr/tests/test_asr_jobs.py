@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from asr_support import FAILBACK_LATEST, RG, VAULT
+from asr_support import FAILBACK_LATEST, RG, VAULT, reprotect_to_azure
 from azure.core.exceptions import HttpResponseError
 
 
@@ -12,18 +12,32 @@ def _job_of(estate, vm: str) -> str:
 
 
 def test_running_job_shows_task_progress_and_the_item_points_at_it(emulator, asr, estate):
-    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover", "task": 2})
+    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover", "task": 3})
     asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST, polling=False)
     job_name = _job_of(estate, "web-win-01")
     emulator.advance(10)
-    retry_after = emulator.raw("GET", f"{emulator.vault_path()}/replicationJobs/{job_name}").headers["Retry-After"]
-    assert retry_after == "1"  # 30 emulated seconds, scaled, at least 1
+    raw = emulator.raw("GET", f"{emulator.vault_path()}/replicationJobs/{job_name}")
+    assert "Retry-After" not in raw.headers  # the service sends none on job GETs (recorded)
+    assert "endTime" not in raw.json()["properties"]  # nor an endTime while the job runs
     job = asr.replication_jobs.get(RG, VAULT, job_name).properties
-    assert (job.state, job.scenario_name, job.target_object_name) == ("InProgress", "UnplannedFailover", "web-win-01")
-    assert [t.state for t in job.tasks] == ["Succeeded", "Succeeded", "InProgress", "NotStarted"]
+    assert (job.state, job.scenario_name, job.friendly_name, job.target_object_name) == (
+        "InProgress",
+        "UnplannedFailover",
+        "Failover",
+        "web-win-01",
+    )
+    # NotRequired source-site operations: shut down and synchronize are skipped (recorded: Other / Skipped)
+    assert [(t.state, t.state_description) for t in job.tasks] == [
+        ("Succeeded", "Completed"),
+        ("Other", "Skipped"),
+        ("Other", "Skipped"),
+        ("InProgress", "InProgress"),
+        ("NotStarted", "NotStarted"),
+    ]
     assert job.allowed_actions == ["Cancel"]
     item = estate.item("web-win-01").properties
-    assert (item.protection_state, item.allowed_operations) == ("UnplannedFailoverInitiated", [])
+    assert (item.protection_state, item.allowed_operations) == ("UnplannedFailoverTransitionStatesBegin", [])
+    assert item.active_location == "Primary"
 
 
 def test_cancel_stops_the_job_and_leaves_the_item_where_it_was(emulator, asr, estate):
@@ -47,7 +61,9 @@ def test_injected_job_error_carries_service_and_provider_error_details(emulator,
         asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST).result()
     assert caught.value.error.code == "8038"
     assert "bring up the on-premises virtual machine" in caught.value.error.message
-    (job,) = asr.replication_jobs.list(RG, VAULT, filter="jobStatus eq 'Failed'")
+    (listed,) = asr.replication_jobs.list(RG, VAULT, filter="jobStatus eq 'Failed'")
+    assert (listed.properties.tasks, listed.properties.errors, listed.properties.custom_details) == ([], [], None)
+    job = asr.replication_jobs.get(RG, VAULT, listed.name)
     error = job.properties.errors[0]
     assert error.service_error_details.code == "8038"
     assert "memory" in error.service_error_details.possible_causes
@@ -63,21 +79,14 @@ def test_injected_job_error_carries_service_and_provider_error_details(emulator,
 
 
 def test_restart_of_a_failed_reprotect_succeeds_once_the_agent_registered(emulator, asr, estate):
-    reprotect = {
-        "properties": {
-            "failoverDirection": "RecoveryToPrimary",
-            "providerSpecificDetails": {
-                "instanceType": "InMageAzureV2",
-                "processServerId": estate.server("ps-onprem-01"),
-                "policyId": estate.policy_id("avs-to-azure-policy"),
-            },
-        }
-    }
+    reprotect = reprotect_to_azure(estate)
     asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-lin-02"), FAILBACK_LATEST).result()
     asr.replication_protected_items.begin_failover_commit(*estate.args("web-lin-02")).result()
     with pytest.raises(HttpResponseError):
         asr.replication_protected_items.begin_reprotect(*estate.args("web-lin-02"), reprotect).result()
-    (failed,) = asr.replication_jobs.list(RG, VAULT, filter="scenarioName eq 'Reprotect' and jobStatus eq 'Failed'")
+    (failed,) = asr.replication_jobs.list(
+        RG, VAULT, filter="scenarioName eq 'SwitchReplicationGroupProtection' and jobStatus eq 'Failed'"
+    )
     emulator.advance(emulator.agent_wait_minutes)
     job = asr.replication_jobs.begin_restart(RG, VAULT, failed.name).result()
     assert (job.name, job.properties.state, job.properties.errors) == (failed.name, "Succeeded", [])

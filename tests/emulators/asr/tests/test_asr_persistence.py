@@ -39,6 +39,7 @@ def test_killed_emulator_resumes_the_running_job_with_the_same_ca_and_tokens(tmp
         assert job.properties.state == "Succeeded"
         item = Estate(client).item("web-win-01")
         assert item.properties.protection_state == "UnplannedFailoverCommitPendingStatesBegin"
+        assert second.control("GET", "state")["items"]["web-win-01"]["stage"] == "failback_commit_pending"
         assert "resumed state" in "".join(second.stderr_lines)
     finally:
         second.stop()
@@ -51,7 +52,7 @@ def test_reset_returns_to_the_scenario(emulator, asr, estate):
     assert estate.item("web-win-01").properties.protection_state == "Protected"
     state = emulator.control("GET", "state")
     assert state["faults"] == [] and state["jobs"] == {}
-    assert state["items"]["web-win-01"]["stage"] == "A"
+    assert state["items"]["web-win-01"]["stage"] == "failback_ready"
 
 
 def test_clock_control_changes_the_scale_and_advances(emulator):

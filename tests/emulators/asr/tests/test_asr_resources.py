@@ -17,7 +17,8 @@ def test_fabric_reports_process_servers_master_target_and_run_as_accounts(estate
     assert details.instance_type == "VMware"
     servers = {ps.friendly_name: ps for ps in details.process_servers}
     assert set(servers) == {"ps-azure-01", "ps-azure-02", "ps-onprem-01"}
-    assert servers["ps-azure-01"].health == "Normal"
+    healthy = servers["ps-azure-01"]
+    assert (healthy.health, healthy.system_load_status, healthy.mars_communication_status) == ("Normal", "Green", "1")
     stale = servers["ps-azure-02"]
     assert stale.health == "Critical"
     assert stale.health_errors and "heartbeat" in stale.health_errors[0].error_message.lower()
@@ -43,7 +44,7 @@ def test_container_mappings_and_policies_pair_forward_and_failback(asr, estate):
     assert all(m.properties.state == "Paired" for m in mappings)
 
 
-def test_items_listed_per_container_and_vault_wide_with_stage_a_state(asr, estate):
+def test_items_listed_per_container_and_vault_wide_in_the_failback_ready_state(asr, estate):
     in_container = list(
         asr.replication_protected_items.list_by_replication_protection_containers(
             RG, VAULT, estate.fabric.name, estate.container.name
@@ -56,16 +57,20 @@ def test_items_listed_per_container_and_vault_wide_with_stage_a_state(asr, estat
     props = item.properties
     assert (props.provider_specific_details.instance_type, props.active_location, props.protection_state) == (
         "InMage",
-        "Recovery",
+        "Primary",
         "Protected",
     )
+    assert (props.provider_specific_details.active_site_type, props.failover_recovery_point_id) == ("Azure", "")
     assert props.allowed_operations == ["UnplannedFailover", "DisableProtection"]
+    assert (props.recovery_fabric_id, props.recovery_container_id) == (estate.fabric.id, estate.container.id)
     scenario = props.current_scenario
     assert (scenario.scenario_name, scenario.job_id.rsplit("/", 1)[-1]) == ("None", "None")
     assert scenario.start_time.year == 1753
     legacy = estate.item("legacy-win-07").properties
     assert (legacy.provider_specific_details.instance_type, legacy.active_location) == ("InMageAzureV2", "Recovery")
-    assert "ReverseReplicate" in legacy.allowed_operations
+    assert legacy.protection_state == "UnplannedFailoverCommitted"
+    assert legacy.allowed_operations == ["CompleteMigration", "DisableProtection", "SwitchProtection"]
+    assert legacy.recovery_fabric_id == "Microsoft Azure"
 
 
 def test_vault_wide_filter_by_recovery_plan_and_bad_filter(asr):
@@ -114,16 +119,17 @@ def test_recovery_points_crash_consistent_every_5_minutes_app_consistent_hourly(
     assert len(later) == 24 * 12
 
 
-def test_recovery_plans_have_shutdown_failover_and_boot_groups(asr, estate):
+def test_recovery_plans_have_shutdown_failover_and_boot_groups_in_a_get_only(asr, estate):
     plans = {p.name: p for p in asr.replication_recovery_plans.list(RG, VAULT)}
     assert set(plans) == {"rp-web", "rp-db"}
+    assert all(plan.properties.groups == [] for plan in plans.values())  # a list shows no members (recorded)
     web = asr.replication_recovery_plans.get(RG, VAULT, "rp-web").properties
     assert [g.group_type for g in web.groups] == ["Shutdown", "Failover", "Boot"]
     booted = {ref.id for ref in web.groups[2].replication_protected_items}
     assert booted == {estate.item("web-win-01").id, estate.item("web-lin-02").id}
     assert web.replication_providers == ["InMage"]
-    assert "UnplannedFailover" in web.allowed_operations
-    assert web.current_scenario.scenario_name == "None"
+    assert web.allowed_operations == ["UnplannedFailover"]
+    assert (web.current_scenario, web.current_scenario_status) == (None, None)  # idle (recorded)
 
 
 def test_azure_vm_of_a_stage_a_item_is_running(emulator):
@@ -142,8 +148,10 @@ def test_azure_vm_of_a_stage_a_item_is_running(emulator):
 
 
 def test_unknown_item_is_a_404(asr, estate):
-    with pytest.raises(ResourceNotFoundError):
+    with pytest.raises(ResourceNotFoundError) as caught:
         asr.replication_protected_items.get(RG, VAULT, estate.fabric.name, estate.container.name, "no-such-item")
+    assert caught.value.error.code == "NotFound"
+    assert caught.value.error.details[0].code == "ArmResourceDoesNotExist"
 
 
 def test_concurrent_clients_are_served_over_keep_alive(emulator):

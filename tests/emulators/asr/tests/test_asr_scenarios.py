@@ -32,7 +32,11 @@ def test_avs_demo_has_the_names_tests_and_the_demo_rely_on():
         "legacy-win-07",
     }
     assert vms["legacy-win-07"]["stage"] == "azure_committed"
+    assert vms["new-win-06"]["stage"] == "reverse_waiting_for_recovery_point"
     assert vms["new-win-06"]["recovery_points"] is False
+    assert {vms[name]["stage"] for name in ("web-win-01", "web-lin-02", "db-win-03", "db-lin-04", "app-lin-05")} == {
+        "failback_ready"
+    }
     assert scenario["fabric"]["name"] == "cs-avs-01" and scenario["vault"] == "rsv-avs-dr"
 
 
@@ -79,4 +83,10 @@ def test_generator_writes_a_valid_large_scenario(tmp_path):
     scenario = load(out)
     assert len(scenario["vms"]) == 300
     assert len(scenario["recovery_plans"]) >= 18
-    assert {vm["stage"] for vm in scenario["vms"]} == {"A", "C", "D", "F", "azure_committed"}
+    assert {vm["stage"] for vm in scenario["vms"]} == {
+        "failback_ready",
+        "failback_commit_pending",
+        "failback_committed",
+        "forward_protected",
+        "azure_committed",
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from asr_support import FAILBACK_LATEST, RG, SCENARIOS, VAULT, Emulator, Estate
+from asr_support import FAILBACK_LATEST, PLANNED_FAILBACK, RG, SCENARIOS, VAULT, Emulator, Estate
 
 from asr_emulator import wire_check
 
@@ -99,16 +99,7 @@ def test_every_modernized_body_conforms_to_the_sdk_models(tmp_path):
     try:
         items = _get(modern, f"{modern.vault_path()}/replicationProtectedItems")["value"]
         item = next(i for i in items if i["properties"]["friendlyName"] == "app-lin-05")
-        planned = {
-            "properties": {
-                "failoverDirection": "RecoveryToPrimary",
-                "providerSpecificDetails": {
-                    "instanceType": "InMageRcmFailback",
-                    "recoveryPointType": "CrashConsistent",
-                },
-            }
-        }
-        assert modern.raw("POST", f"{item['id']}/plannedFailover", json=planned).status_code == 202
+        assert modern.raw("POST", f"{item['id']}/plannedFailover", json=PLANNED_FAILBACK).status_code == 202
         _assert_conforms(_sweep(modern))
     finally:
         modern.stop()

@@ -50,6 +50,7 @@ except ImportError:  # VSphereModule reports it
 
 TASK_TIMEOUT = 60
 POLL_SECONDS = 0.1
+TOOLS_DISABLED_KEY = "avsdr.toolsDisabled"
 
 
 def find_child(parent, kind, name):
@@ -73,6 +74,9 @@ def ensure_vm(client, datacenter, folder_name, name, guest_id):
         numCPUs=1,
         memoryMB=128,
         files=vim.vm.FileInfo(vmPathName=f"[{datacenter.datastore[0].name}]"),
+        # This fixture plays the guest and writes the tools state itself: our vcsim must not start the tools after
+        # boot on its own (tests/emulators/vcsim/toolsboot.go), or the test would race its boot timer.
+        extraConfig=[vim.option.OptionValue(key=TOOLS_DISABLED_KEY, value="TRUE")],
     )
     task = folder.CreateVM_Task(config=spec, pool=compute.resourcePool)
     client.wait_for_task(task._moId, f"create VM {name}", TASK_TIMEOUT)

@@ -52,6 +52,7 @@ class FakeResources:
         self.fabric = {}
         self.policies = []
         self.mapped = []
+        self.site_run_as_accounts = {}  # Microsoft.OffAzure VMware site id -> accounts
 
     def _by_name(self, reference):
         for value in self.items.values():
@@ -102,6 +103,9 @@ class FakeResources:
 
     def mapped_policy_ids(self, value):
         return self.mapped
+
+    def list_site_run_as_accounts(self, site_id):
+        return list(self.site_run_as_accounts.get(site_id, []))
 
     def azure_vm_id(self, resource_group, name):
         return f"/subscriptions/s/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachines/{name}"

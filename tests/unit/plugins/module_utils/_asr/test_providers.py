@@ -150,7 +150,12 @@ def test_modernized_reprotect_inputs():
     }
     failback = providers.PROVIDERS["InMageRcmFailback"]
     assert failback.reprotect_input(TARGETS)["instanceType"] == "InMageRcmFailback"
-    assert failback.reprotect_direction == "PrimaryToRecovery"
+    # Recorded: PowerShell's InMageRcmFailback reprotect sends no failoverDirection.
+    assert failback.reprotect_direction is None
+    assert (
+        "failoverDirection"
+        not in providers.reprotect_request(None, {"instanceType": "InMageRcmFailback"})["properties"]
+    )
 
 
 def test_request_bodies():
