@@ -347,7 +347,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         connection = None
         counter = RequestCounter()
         records: list[dict] = []
-        vault = None
         try:
             connection = open_connection(
                 self._auth_params(config), os.environ, user_agent=collection_user_agent(ANSIBLE_VERSION)
@@ -356,23 +355,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for vault in vaults:
                 records.extend(read_vault(AsrResources(client, vault.resource_group, vault.vault_name), vault))
         except (AzureApiError, AzureError, AsrError, OSError, ValueError) as exc:
-            raise AnsibleParserError(self._failure(exc, vault, connection)) from exc
+            raise AnsibleParserError(self._failure(exc, connection)) from None
         self.display.v(f"{PREFIX}{len(records)} protected items from {len(vaults)} vault(s) in {counter.describe()}")
         return records
 
     @staticmethod
-    def _failure(exc: BaseException, vault: Vault | None, connection) -> str:
+    def _failure(exc: BaseException, connection) -> str:
         if isinstance(exc, AsrError):
             return f"{PREFIX}{exc}"
         error = translate_azure_error(exc)
-        text = str(error)
-        if vault is not None and error.is_not_found:
-            subscription = connection.subscription_id if connection else "?"
-            text = f"vault {vault} not found in subscription {subscription}: {text}"
-        elif vault is not None and error.status_code == 403:
-            text = f"no access to vault {vault}: {text}"
         hint = connection.sign_in_hint(error) if connection else None
-        return f"{PREFIX}{text}" + (f" {hint}" if hint else "")
+        return f"{PREFIX}{error}" + (f" {hint}" if hint else "")
 
     # ---- vCenter (optional) ----------------------------------------------------------------------------------------
     def _vcenter_client(self) -> VSphereClient:
@@ -400,7 +393,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     parent = props.get("parent")
                     containers[moid] = (kind, props.get("name"), getattr(parent, "_moId", None))
         except VSphereError as exc:
-            raise AnsibleParserError(f"{PREFIX}{exc}") from exc
+            raise AnsibleParserError(f"{PREFIX}{exc}") from None
         finally:
             client.close()
         located = locations_by_name(

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric import display_name, process_servers
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize import format_time, parse_time
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
@@ -26,6 +27,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states im
     replication_group,
     stage,
 )
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
 # The VMware providers (both directions, both architectures): the items the plugin makes hosts of.
 VMWARE_PROVIDERS = tuple(sorted(PAIR_SOURCE))
@@ -149,7 +151,15 @@ def plan_may_hold_vmware(plan: dict) -> bool:
 
 def read_vault(resources, vault: Vault, *, workers: int = PLAN_READ_WORKERS) -> list[dict]:
     """The records of the VMware items of one vault (``resources`` is an AsrResources on that vault)."""
-    items = [item for item in resources.list_items() if item.get("instance_type") in PAIR_SOURCE]
+    try:
+        listed = resources.list_items()
+    except AzureApiError as error:
+        if error.status_code not in (403, 404):
+            raise
+        subscription = getattr(getattr(resources.client, "_config", None), "subscription_id", "?")
+        problem = "not found" if error.status_code == 404 else "not readable with these credentials"
+        raise AsrError(f"vault {vault} {problem} in subscription {subscription}: {error}") from error
+    items = [item for item in listed if item.get("instance_type") in PAIR_SOURCE]
     plans = [plan for plan in resources.list_plans() if plan_may_hold_vmware(plan)]
     plans_by_item = plan_membership(plans, resources.get_plan, workers=workers)
     names_by_id: dict[str, str] = {}

@@ -155,7 +155,19 @@ class FakeArm(requests.adapters.BaseAdapter):
             plan = next((plan for plan in vault.plans if plan["name"].lower() == name), None)
             return self._answer(request, 200, plan) if plan else self._answer(request, 404, self._not_found(rest))
         if rest == "/replicationfabrics":
-            return self._answer(request, 200, {"value": vault.fabrics})
+            listed = []
+            for fabric in vault.fabrics:
+                summary = json.loads(json.dumps(fabric))
+                details = summary["properties"].get("customDetails") or {}
+                for key in ("processServers", "masterTargetServers", "reprotectAgents"):
+                    if key in details:
+                        details[key] = []  # recorded: a fabric list answers the servers empty
+                listed.append(summary)
+            return self._answer(request, 200, {"value": listed})
+        if rest.startswith("/replicationfabrics/"):
+            name = rest.rsplit("/", 1)[-1]
+            fabric = next((fabric for fabric in vault.fabrics if fabric["name"].lower() == name), None)
+            return self._answer(request, 200, fabric) if fabric else self._answer(request, 404, self._not_found(rest))
         return self._answer(request, 404, self._not_found(rest))
 
     @staticmethod

@@ -145,8 +145,8 @@ def test_reads_one_list_per_kind_one_get_per_plan_and_follows_next_link(tmp_path
     parse(tmp_path, VAULT_CONFIG)
     assert arm.count("/replicationProtectedItems") == 4  # 8 items, pages of 2, nextLink followed
     assert arm.count("/replicationRecoveryPlans") == 3  # the list, then rp-web and rp-db
-    assert arm.count("/replicationFabrics") == 1
-    assert len(arm.requests) == 8
+    assert arm.count("/replicationFabrics") == 2  # the list, then a GET of the one fabric (a list has no servers)
+    assert len(arm.requests) == 9
     assert not any("/replicationProtectedItems/" in line.split("?")[0] for line in arm.requests)  # no item GET
 
 
@@ -162,13 +162,13 @@ def test_request_counter_sees_every_request(tmp_path, monkeypatch, arm, inventor
     monkeypatch.setattr(inventory_module, "RequestCounter", Recording)
     monkeypatch.setattr(inventory_module, "open_connection", lambda *a, **k: FakeConnection(arm))
     parse(tmp_path, VAULT_CONFIG)
-    assert counters[0].total == len(arm.requests) == 8
+    assert counters[0].total == len(arm.requests) == 9
     assert counters[0].counts == {
         "replicationProtectedItems": 4,
         "replicationRecoveryPlans": 3,
-        "replicationFabrics": 1,
+        "replicationFabrics": 2,
     }
-    assert counters[0].describe().startswith("8 Azure Resource Manager requests")
+    assert counters[0].describe().startswith("9 Azure Resource Manager requests")
 
 
 # ---- groups ----------------------------------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ def test_cache_serves_the_second_run_and_holds_no_secret(tmp_path, connect, arm,
     first = run(False)  # ansible-inventory --flush-cache, or the first run
     requests_after_first = len(arm.requests)
     second = run(True)
-    assert len(arm.requests) == requests_after_first == 8  # the second run read nothing from Azure
+    assert len(arm.requests) == requests_after_first == 9  # the second run read nothing from Azure
     assert sorted(second.hosts) == sorted(first.hosts)
     files = list(cache_dir.iterdir())
     assert files and all("s3cr3t" not in file.read_text() for file in files)
