@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from vcenter_support import VCenter, harness_settings
+from vcenter_support import VCenter, harness_settings, wait_for
 
 from asr_emulator.vcenter_coupling import VCenterCoupling, virtual_machines, wanted_vms
 
@@ -37,21 +37,12 @@ def _state(vm) -> tuple[str, str]:
     return vm.runtime.powerState, vm.guest.toolsRunningStatus
 
 
-def _wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 @pytest.mark.parametrize(("name", "guest_os"), [("web-win-01", "windows"), ("web-lin-02", "linux")])
 def test_failback_powers_the_vm_on_and_tools_run_after_boot(coupling, vms, name, guest_os):
     started = time.monotonic()
     coupling.vm_failed_back(name, guest_os, tools_stay_disabled=False)
     assert time.monotonic() - started < 0.5, "the emulator's request path must not wait on vCenter"
-    assert _wait_for(lambda: vms[name].runtime.powerState == "poweredOn")
+    assert wait_for(lambda: vms[name].runtime.powerState == "poweredOn")
     booting = _state(vms[name])
     assert coupling.wait_idle(timeout=10)
     assert time.monotonic() - started >= 120 * TIME_SCALE  # the tools came up only after the scaled boot delay
@@ -90,7 +81,7 @@ def test_failover_to_azure_without_shutdown_leaves_the_vm_on_but_windows_tools_r
 
 def test_a_failover_during_boot_cancels_the_pending_tools_start(coupling, vms):
     coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
-    assert _wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")
+    assert wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")
     coupling.vm_failed_over_to_azure("app-lin-05", "linux", source_shutdown=True)
     assert coupling.wait_idle(timeout=10)
     assert _state(vms["app-lin-05"]) == ("poweredOff", "guestToolsNotRunning")
@@ -116,7 +107,7 @@ def test_side_effect_survives_a_vcenter_outage(tmp_path):
     coupling = _coupling(later)
     try:
         coupling.vm_failed_back("web-win-01", "windows", tools_stay_disabled=False)
-        assert _wait_for(lambda: coupling.stats()["failures"] >= 2)
+        assert wait_for(lambda: coupling.stats()["failures"] >= 2)
         stats = coupling.stats()
         assert stats["reachable"] is False
         assert stats["pending"] == 1
@@ -146,7 +137,7 @@ def test_close_returns_promptly_with_work_pending(vcenter):
 
 def test_reset_cancels_pending_side_effects_and_puts_every_vm_back_before_returning(vcenter, coupling, vms):
     coupling.vm_failed_back("app-lin-05", "linux", tools_stay_disabled=False)
-    assert _wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")  # tools start still pending
+    assert wait_for(lambda: vms["app-lin-05"].runtime.powerState == "poweredOn")  # tools start still pending
     vms["mt-avs-01"].PowerOffVM_Task()  # drifted away from the scenario some other way
 
     answer = coupling.reset(vcenter.scenario)
@@ -167,7 +158,7 @@ def test_reset_with_vcenter_unreachable_reports_it_and_drops_the_retries(tmp_pat
     coupling = _coupling(down)
     try:
         coupling.vm_failed_back("web-win-01", "windows", tools_stay_disabled=False)
-        assert _wait_for(lambda: coupling.stats()["failures"] >= 1)
+        assert wait_for(lambda: coupling.stats()["failures"] >= 1)
         started = time.monotonic()
         answer = coupling.reset(down.scenario, timeout=5)
         assert time.monotonic() - started < 6

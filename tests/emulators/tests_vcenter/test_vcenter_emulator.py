@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import time
 import urllib.request
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import yaml
 from azure.core.rest import HttpRequest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
-from vcenter_support import DEFAULT_SCENARIO, VCenter, harness_settings
+from vcenter_support import DEFAULT_SCENARIO, VCenter, harness_settings, wait_for
 
 from asr_emulator import API_VERSION
 from asr_emulator.vcenter_coupling import virtual_machines
@@ -106,15 +105,6 @@ class Estate:
         self.client.close()  # a client's idle keep-alive connection would hold the emulator's shutdown up
         self.credential.close()
         emulators.down(self.settings, log=lambda _: None)
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def power_and_tools(vm) -> tuple[str, str]:

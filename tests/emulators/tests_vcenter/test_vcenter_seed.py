@@ -10,6 +10,7 @@ import pytest
 import seed
 from pyVim.connect import SmartConnect
 from pyVmomi import vim
+from vcenter_support import wait_for
 
 from asr_emulator.vcenter_coupling import (
     connect,
@@ -102,15 +103,6 @@ def _power_on(vm) -> None:
     wait_for_task(vm.PowerOnVM_Task())
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_a_vm_powered_on_through_vcenter_runs_its_tools_once_booted_unless_they_are_disabled(vcenter, vms):
     """As a real vCenter reports it: tools not running while the guest boots, running after the boot time (the
     scenario's boot_minutes at the harness's time scale), unless the guest's tools are disabled; none once off."""
@@ -121,12 +113,12 @@ def test_a_vm_powered_on_through_vcenter_runs_its_tools_once_booted_unless_they_
     _power_on(windows)  # first: its boot timer fires before the Linux VM's
     _power_on(linux)
     assert linux.guest.toolsRunningStatus == "guestToolsNotRunning" or time.monotonic() - started >= boot
-    assert _wait_for(lambda: linux.guest.toolsRunningStatus == "guestToolsRunning")
+    assert wait_for(lambda: linux.guest.toolsRunningStatus == "guestToolsRunning")
     assert time.monotonic() - started >= boot * 0.9
     assert (linux.guest.toolsStatus, linux.summary.guest.toolsRunningStatus) == ("toolsOk", "guestToolsRunning")
     assert windows.guest.toolsRunningStatus == "guestToolsNotRunning"  # booted as long, tools disabled
     wait_for_task(linux.PowerOffVM_Task())
-    assert _wait_for(lambda: linux.guest.toolsRunningStatus == "guestToolsNotRunning")
+    assert wait_for(lambda: linux.guest.toolsRunningStatus == "guestToolsNotRunning")
     assert linux.guest.toolsStatus == "toolsNotRunning"
 
 
@@ -135,7 +127,7 @@ def test_a_vm_powered_off_before_it_booted_never_reports_its_tools_running(vcent
     _power_on(linux)
     wait_for_task(linux.PowerOffVM_Task())
     _power_on(other)  # a witness booting after it: once its tools run, the first VM's timer has fired too
-    assert _wait_for(lambda: other.guest.toolsRunningStatus == "guestToolsRunning")
+    assert wait_for(lambda: other.guest.toolsRunningStatus == "guestToolsRunning")
     assert (linux.runtime.powerState, linux.guest.toolsRunningStatus) == ("poweredOff", "guestToolsNotRunning")
 
 
