@@ -38,11 +38,13 @@ include mk/*.mk
 test: venv
 	@for step in $(TEST_STEPS); do echo "==> make $$step"; $(MAKE) --no-print-directory $$step; done
 
-# Emulators up on free ports, the runbook with the demo inventory, the summary, emulators down (mk/50-runbook.mk).
+# Emulators up on free ports, the vault as an inventory (the asr plugin), the runbook from it, the summary, emulators
+# down (mk/50-runbook.mk).
 .PHONY: demo
 demo: venv runbook-collection
 	@echo "demo: the $(SCENARIO) architecture (make demo SCENARIO=classic|modernized)"
 	$(call with_emulators, \
+	  ansible-inventory -i $(DEMO_INVENTORY) --graph; \
 	  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) \
 	    $(DEMO_VARS_$(SCENARIO)) -e summary_report_file=$$EMULATORS_DIR/summary.json; \
 	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json",$(DEMO_SCENARIO_FILE))

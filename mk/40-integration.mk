@@ -1,11 +1,15 @@
 # ansible-test integration targets against the emulated Azure + AVS (harness: mk/20-emulators.mk).
 #   make integration                                   every target: the classic pass, then the modernized pass
 #   make integration INTEGRATION_TARGETS=asr_commit     some targets of the classic pass only
+#   make integration INTEGRATION_TARGETS=inventory_asr CLASSIC_SCENARIO=tests/emulators/scenarios/avs-modernized.yml
+#                                                      the same on the modernized scenario
 TEST_STEPS += integration
 
 INTEGRATION_TARGETS ?=
 INTEGRATION_EMULATORS := $(CURDIR)/.emulators/integration
 MODERNIZED_TARGETS := asr_modernized_cycle
+# Targets that run in both passes (they read the scenario and check each architecture).
+BOTH_PASSES_TARGETS := inventory_asr
 CLASSIC_SCENARIO := tests/emulators/scenarios/avs-demo.yml
 MODERNIZED_SCENARIO := tests/emulators/scenarios/avs-modernized.yml
 
@@ -26,7 +30,7 @@ endef
 integration: venv collection-tree vcsim
 ifeq ($(strip $(INTEGRATION_TARGETS)),)
 	$(call integration_pass,$(CLASSIC_SCENARIO),$(addprefix --exclude ,$(MODERNIZED_TARGETS)))
-	$(call integration_pass,$(MODERNIZED_SCENARIO),$(MODERNIZED_TARGETS))
+	$(call integration_pass,$(MODERNIZED_SCENARIO),$(MODERNIZED_TARGETS) $(BOTH_PASSES_TARGETS))
 else
 	$(call integration_pass,$(CLASSIC_SCENARIO),$(INTEGRATION_TARGETS))
 endif

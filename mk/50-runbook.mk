@@ -3,7 +3,7 @@
 #                       SCENARIO=modernized (default: the replication appliance, the architecture Azure still runs)
 #                       or SCENARIO=classic (configuration server, process server, master target)
 #   make demo-test      the demo on both architectures, each summary checked (part of `make test`)
-#   make ansible-lint   ansible-lint (profile production) on roles, playbooks and the inventory example
+#   make ansible-lint   ansible-lint (profile production) on roles, playbooks and the inventory examples
 #   make molecule       the molecule scenarios of extensions/molecule/ against the emulators
 #   make awx-test       the playbook run the way AWX runs it (ansible-runner private data dir), against the emulators
 # Each run gets its own emulators on free ports under $(RUNBOOK_EMULATORS)/<target>, and always brings them down.
@@ -12,13 +12,15 @@ TEST_STEPS += ansible-lint molecule awx-test demo-test
 RUNBOOK_CACHE := $(CURDIR)/.cache/runbook
 RUNBOOK_COLLECTIONS := $(RUNBOOK_CACHE)/collections
 RUNBOOK_EMULATORS := $(CURDIR)/.emulators/runbook
-DEMO_INVENTORY := inventory/avs-demo.yml
-# The demo's architecture: a scenario name picks the emulated estate and the vault/appliance names that go with it.
+# The demo's inventory is the emulated vault itself, through the avsdr.site_recovery.asr inventory plugin (the vault's
+# names come from env.sh, so one file serves both scenarios); inventory/avs-demo.yml stays the static example.
+DEMO_INVENTORY := inventory/demo.asr.yml
+# The demo's architecture: a scenario name picks the emulated estate and the run inputs that are no inventory facts.
 SCENARIO ?= modernized
 DEMO_SCENARIO_FILE_modernized := tests/emulators/scenarios/avs-modernized.yml
 DEMO_SCENARIO_FILE_classic := tests/emulators/scenarios/avs-demo.yml
-DEMO_VARS_modernized := -e asr_vault_name=rsv-avs-dr-modern -e reprotect_process_server=ps-appliance-01
-DEMO_VARS_classic :=
+DEMO_VARS_modernized := -e reprotect_process_server=ps-appliance-01
+DEMO_VARS_classic := -e reprotect_process_server=ps-onprem-01 -e failback_source_vm_resource_group=rg-avs-dr
 DEMO_SCENARIO_FILE = $(or $(DEMO_SCENARIO_FILE_$(SCENARIO)),$(error SCENARIO must be modernized or classic, not '$(SCENARIO)'))
 # The emulators run ASR jobs at 1/100 of real time (ASR_TIME_SCALE, default of the harness): the agent
 # registration window of 15 emulated minutes lasts 9 s.

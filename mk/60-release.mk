@@ -16,7 +16,7 @@ ARTIFACT := $(BUILD)/avsdr-site_recovery-$(GALAXY_VERSION).tar.gz
 DOCSITE := $(BUILD)/docsite
 # The pages of the docsite besides the generated ones (plugins, roles, inputs, changelog); their relative links work
 # because they keep their repository paths.
-DOCSITE_PAGES := README.md docs/runbook.md docs/awx.md docs/architecture.md
+DOCSITE_PAGES := README.md docs/runbook.md docs/inventory.md docs/awx.md docs/architecture.md
 CHANGELOG_TREE := $(BUILD)/changelog/ansible_collections/avsdr/site_recovery
 # awx.awx for linting examples/awx: the ansible community package on PyPI ships it (awx.awx 24.6.1 in 12.3.0).
 AWX_ANSIBLE_PACKAGE := ansible==12.3.0
@@ -122,14 +122,17 @@ oldest-sanity: oldest-venv
 	  done
 	cd $(OLDEST_TREE) && $(CURDIR)/$(OLDEST_VENV)/bin/ansible-test sanity --venv --python $(PY_VERSION) --color no
 
-# One pass of the runbook over the avs-demo scenario, run by the oldest ansible-core: the modules run with the
-# playbook's Python, so the SDKs at their lower bounds do the work. Five VMs complete, two are reported not ready.
+# One pass of the runbook over the avs-demo scenario, run by the oldest ansible-core, from the vault's inventory (the
+# asr inventory plugin runs under it too): the modules run with the playbook's Python, so the SDKs at their lower
+# bounds do the work. Five VMs complete, two are reported not ready.
 .PHONY: oldest-runbook
 oldest-runbook: oldest-venv runbook-collection
 	rm -f $(BUILD)/oldest/summary.json
+	mkdir -p $(BUILD)/oldest
 	$(call with_emulators, \
 	  PATH=$(CURDIR)/$(OLDEST_VENV)/bin:$$PATH ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook \
-	    -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) -e summary_report_file=$(CURDIR)/$(BUILD)/oldest/summary.json)
+	    -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) $(DEMO_VARS_classic) \
+	    -e summary_report_file=$(CURDIR)/$(BUILD)/oldest/summary.json)
 	$(VPY) -c 'import json, sys; counts = json.load(open(sys.argv[1]))["counts"]; print("oldest-runbook:", counts); \
 	  sys.exit(counts != {"completed": 5, "not_ready": 2})' $(BUILD)/oldest/summary.json
 

@@ -58,6 +58,10 @@ def _external(url, contnode):
 
 def resolve_outside_links(app, env, node, contnode):  # pylint: disable=unused-argument
     target = node.get("reftarget", "")
+    if node.get("reftype") == "envvar" and target.startswith("ANSIBLE_"):
+        # ansible-core's own settings (the inventory_cache fragment's ANSIBLE_CACHE_PLUGIN_* variables):
+        # antsibull-docs leaves them to the Ansible docsite's configuration page.
+        return _external(f"{ANSIBLE_DOCS}{ANSIBLE_LABELS['ansible_configuration_settings']}#envvar-{target}", contnode)
     if node.get("reftype") == "ref" and not target.startswith(OWN_PREFIX):
         if target in ANSIBLE_LABELS:
             return _external(ANSIBLE_DOCS + ANSIBLE_LABELS[target], contnode)

@@ -1,9 +1,13 @@
 """The failback playbook run the way AWX runs a job template, against the emulated Azure + AVS.
 
-AWX hands ansible-runner a private data dir: ``env/envvars`` with what the credential types inject (the Microsoft
-Azure Resource Manager and VMware vCenter ones), ``env/extravars`` with the survey answers and AWX's own ``awx_*``
-variables, ``inventory/hosts``, and ``project/`` (the checkout of the project). This test lays one out the same way,
-runs ``playbooks/failback.yml`` through ansible-runner and reads what AWX would keep: the status, the rc and the
+AWX first updates the inventory source: for a source *Sourced from a Project* it runs ``ansible-inventory --list
+--export`` through ansible-runner on the project's file (here ``inventory/demo.asr.yml``, the
+``avsdr.site_recovery.asr`` plugin), with the source's credential (Microsoft Azure Resource Manager) injected and
+the source variables as environment variables; the job then reads the result from ``inventory/hosts``, a script
+that prints it. The job's private data dir has ``env/envvars`` with what the job's credential types inject (Azure
+Resource Manager and VMware vCenter), ``env/extravars`` with the survey answers and AWX's own ``awx_*`` variables,
+``inventory/hosts``, and ``project/`` (the checkout of the project). This test does both the same way, runs
+``playbooks/failback.yml`` through ansible-runner and reads what AWX would keep: the status, the rc and the
 ``set_stats`` artifacts of the ``playbook_on_stats`` event.
 
 Run it with ``make awx-test`` (which brings the emulators up and sets EMULATORS_DIR).
@@ -14,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import stat
+import sys
 from pathlib import Path
 
 import ansible_runner
@@ -35,6 +41,15 @@ VCENTER_CREDENTIAL_ENV = ("VMWARE_HOST", "VMWARE_USER", "VMWARE_PASSWORD", "VMWA
 # (a real vCenter listens on 443) and the private-cloud sign-in switch; AWX passes such values through its
 # "Extra Environment Variables" setting.
 SITE_ENV = ("REQUESTS_CA_BUNDLE", "VMWARE_PORT", "AZURE_DISABLE_INSTANCE_DISCOVERY")
+# The inventory source: the project's plugin configuration, and its source variables (AWX hands those of a project
+# source to the update as environment variables).
+INVENTORY_SOURCE = "inventory/demo.asr.yml"
+SOURCE_VARIABLES = ("ASR_RESOURCE_GROUP", "ASR_VAULT_NAME")
+# What AWX gives the job as its inventory: a script that prints the update's result.
+INVENTORY_SCRIPT = """#!{python}
+import sys
+sys.stdout.write({listing!r})
+"""
 
 
 def _emulator_env() -> dict[str, str]:
@@ -99,12 +114,45 @@ def _lay_out(root: Path, emulator_env: dict[str, str], survey_answers: dict, cmd
     (root / "env" / "extravars").write_text(yaml.safe_dump(survey_answers | awx_variables))
     (root / "env" / "settings").write_text(yaml.safe_dump({"job_timeout": 600, "idle_timeout": 300}))
     (root / "env" / "cmdline").write_text(cmdline)
-    inventory = yaml.safe_load((REPO / "inventory" / "avs-demo.yml").read_text())
-    inventory["all"].pop("vars")  # in AWX the vault and the process server are survey answers, not inventory vars
     (root / "inventory").mkdir()
-    (root / "inventory" / "hosts").write_text(yaml.safe_dump(inventory))
+    hosts = root / "inventory" / "hosts"
+    hosts.write_text(INVENTORY_SCRIPT.format(python=sys.executable, listing=_inventory_update(root, emulator_env)))
+    hosts.chmod(hosts.stat().st_mode | stat.S_IXUSR)
     (root / "project").symlink_to(REPO)
     return root
+
+
+def _inventory_update(root: Path, emulator_env: dict[str, str]) -> str:
+    """The update of a project inventory source: ansible-inventory --list --export through ansible-runner, with only
+    the Azure credential's variables, the site settings and the source variables in its environment."""
+    envvars = {name: emulator_env[name] for name in AZURE_CREDENTIAL_ENV + SITE_ENV + SOURCE_VARIABLES}
+    envvars["ANSIBLE_COLLECTIONS_PATH"] = str(root / "requirements_collections")
+    envvars["ANSIBLE_INVENTORY_UNPARSED_FAILED"] = "True"
+    envvars["PATH"] = f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"
+    update_dir = root.parent / f"{root.name}-inventory-update"
+    update_dir.mkdir()
+    listing, errors = ansible_runner.get_inventory(
+        action="list",
+        inventories=[str(REPO / INVENTORY_SOURCE)],
+        response_format="json",
+        export=True,
+        private_data_dir=str(update_dir),
+        envvars=envvars,
+        quiet=True,
+    )
+    assert listing, f"the inventory update failed: {errors}"
+    text = json.dumps(listing)
+    assert emulator_env["AZURE_SECRET"] not in text + errors, "a credential leaked into the inventory"
+    (root / "inventory-update.json").write_text(text)
+    return text
+
+
+def test_the_inventory_update_lists_every_vm_of_the_vault(private_data_dir):
+    listing = json.loads((private_data_dir / "inventory-update.json").read_text())
+    assert set(listing["_meta"]["hostvars"]) == READY_VMS | {"new-win-06", "legacy-win-07"}
+    assert sorted(listing["rp_web"]["hosts"]) == ["web-lin-02", "web-win-01"]
+    assert sorted(listing["rp_db"]["hosts"]) == ["db-lin-04", "db-win-03"]
+    assert sorted(listing["asr_stage_failback_ready"]["hosts"]) == sorted(READY_VMS)
 
 
 def _run(private_data_dir: Path, ident: str):

@@ -117,6 +117,12 @@ def test_it_installs_into_a_clean_path_and_ansible_doc_lists_every_plugin(instal
     documented = json.loads(_ansible(installed, tool("ansible-doc"), "-t", "module", "--json", *modules))
     assert sorted(documented) == sorted(modules)
     assert all(doc["doc"]["short_description"] for doc in documented.values())
+    inventories = json.loads(
+        _ansible(installed, tool("ansible-doc"), "-t", "inventory", "--list", "--json", "avsdr.site_recovery")
+    )
+    assert sorted(inventories) == ["avsdr.site_recovery.asr"]
+    inventory_doc = json.loads(_ansible(installed, tool("ansible-doc"), "-t", "inventory", "--json", *inventories))
+    assert inventory_doc["avsdr.site_recovery.asr"]["doc"]["short_description"]
 
 
 def test_the_installed_playbook_is_found_by_its_fqcn(installed):

@@ -116,3 +116,38 @@ def find_vm(
         found = [locate(vm_moid, vm_name) for vm_moid, vm_name in named if vm_name == name]
         return pick_one(found, f"name {name!r}", folder, datacenter)
     raise VmLookupError("Name the VM with one of moid, uuid or name")
+
+
+def locations_by_name(vms: list[tuple[str, str, str | None]], containers: dict[str, tuple[str, str, str | None]]):
+    """VM name -> the locations of every VM of that name, from one read of all VMs and all containers.
+
+    ``vms`` holds ``(moid, name, parent moid)``; ``containers`` maps the moid of every Folder, Datacenter (and any
+    other parent) to ``(type, name, parent moid)``. No call per VM: the inventory reads each kind once.
+    """
+    found: dict[str, list[VmLocation]] = {}
+    for moid, name, parent in vms:
+        ancestors, seen = [], set()
+        while parent is not None and parent in containers and parent not in seen:
+            seen.add(parent)
+            kind, container_name, parent_of_parent = containers[parent]
+            ancestors.append((kind, container_name))
+            parent = parent_of_parent
+        found.setdefault(name, []).append(location_from_ancestors(moid, name, list(reversed(ancestors))))
+    return found
+
+
+GUEST_FAMILIES = {"windowsguest": "windows", "linuxguest": "linux"}
+LINUX_GUEST_IDS = ("rhel", "centos", "ubuntu", "debian", "sles", "oracle", "photon", "rocky", "alma", "fedora")
+
+
+def guest_family(guest_family_value: str | None, guest_id: str | None) -> str | None:
+    """``windows`` / ``linux`` from guest.guestFamily (tools running) or config.guestId (e.g. windows2019srv_64Guest)."""
+    family = GUEST_FAMILIES.get(str(guest_family_value or "").lower())
+    if family:
+        return family
+    folded = str(guest_id or "").lower()
+    if folded.startswith(("win", "windows")):
+        return "windows"
+    if "linux" in folded or folded.startswith(LINUX_GUEST_IDS):
+        return "linux"
+    return None

@@ -7,7 +7,9 @@ import pytest
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.lookup import (
     VmLookupError,
     find_vm,
+    guest_family,
     location_from_ancestors,
+    locations_by_name,
     normalize_folder,
 )
 from ansible_collections.avsdr.site_recovery.tests.unit.plugins.module_utils._vmtools.fake_vsphere import FakeVSphere
@@ -121,3 +123,43 @@ def test_location_below_a_datacenter_folder():
 )
 def test_normalize_folder(folder, expected):
     assert normalize_folder(folder, "DC") == expected
+
+
+# ---- every VM at once (the inventory plugin's vcenter_details) -------------------------------------------------------
+CONTAINERS = {
+    "group-d1": ("Folder", "Datacenters", None),
+    "datacenter-2": ("Datacenter", "SDDC-Datacenter", "group-d1"),
+    "group-v3": ("Folder", "vm", "datacenter-2"),
+    "group-v4": ("Folder", "Workloads", "group-v3"),
+    "group-v5": ("Folder", "web", "group-v4"),
+    "datacenter-9": ("Datacenter", "DC-2", "group-d1"),
+    "group-v10": ("Folder", "vm", "datacenter-9"),
+}
+
+
+def test_locations_by_name_from_one_read_per_kind():
+    vms = [("vm-1", "web01", "group-v5"), ("vm-2", "db01", "group-v3"), ("vm-3", "db01", "group-v10")]
+    found = locations_by_name(vms, CONTAINERS)
+    assert [(loc.datacenter, loc.folder) for loc in found["web01"]] == [("SDDC-Datacenter", "Workloads/web")]
+    assert sorted(loc.path for loc in found["db01"]) == ["/DC-2/vm/db01", "/SDDC-Datacenter/vm/db01"]
+
+
+def test_locations_by_name_survive_unknown_parents_and_cycles():
+    found = locations_by_name([("vm-1", "x", "resgroup-1"), ("vm-2", "y", "a")], {"a": ("Folder", "a", "a")})
+    assert found["x"][0].datacenter is None and found["y"][0].datacenter is None
+
+
+@pytest.mark.parametrize(
+    ("family", "guest_id", "expected"),
+    [
+        ("windowsGuest", None, "windows"),
+        ("linuxGuest", "otherGuest", "linux"),
+        (None, "windows2019srv_64Guest", "windows"),
+        (None, "rhel8_64Guest", "linux"),
+        (None, "otherLinux64Guest", "linux"),
+        (None, "otherGuest", None),
+        (None, None, None),
+    ],
+)
+def test_guest_family(family, guest_id, expected):
+    assert guest_family(family, guest_id) == expected
