@@ -57,7 +57,7 @@ def service_for(module) -> AsrService:
     )
     if options.poll_interval <= 0 or options.timeout <= 0:
         raise AsrError("poll_interval and wait_timeout must be positive")
-    return AsrService(resources_for(module), module.check_mode, options)
+    return AsrService(resources_for(module), module.check_mode, options, renew_sign_in=module.connection.renew_sign_in)
 
 
 def duration_param(module, name: str) -> float | None:

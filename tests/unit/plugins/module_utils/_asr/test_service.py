@@ -343,3 +343,58 @@ def test_plan_reprotect_submits_every_item_before_waiting():
     assert outcome.changed
     assert outcome.extra["items"]["vm1"]["agent_registration"]["retries"] == 1
     assert outcome.extra["items"]["vm2"]["agent_registration"]["retries"] == 0
+
+
+# ---- a token that expires while the job runs (issue 12, point 5) ---------------------------------------------------
+class TokenExpiringResources(FakeResources):
+    """get_job answers 401 ``refusals`` times in a row after the first read, then the job."""
+
+    def __init__(self, items, refusals):
+        super().__init__(items)
+        self.refusals = refusals
+        self.reads = 0
+
+    def get_job(self, name):
+        self.reads += 1
+        if self.reads > 1 and self.refusals:
+            self.refusals -= 1
+            raise AzureApiError("token expired", code="ExpiredAuthenticationToken", status_code=401)
+        return super().get_job(name)
+
+
+def test_expired_token_while_waiting_signs_in_again_once_and_carries_on():
+    resources = TokenExpiringResources([item("vm1")], refusals=1)
+    resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
+    renewals = []
+    clock = Clock()
+    svc = AsrService(
+        resources, False, WaitOptions(poll_interval=1, timeout=60), clock.sleep, clock, lambda: renewals.append(1)
+    )
+    job, _ = svc.read_job("j1")  # read 1: in progress
+    assert job["state"] == "InProgress" and renewals == []
+    resources.jobs["j1"]["state"] = "Succeeded"
+    job = svc.follow("j1")  # read 2: 401 -> sign in again -> read 3: the job, finished
+    assert renewals == [1]
+    assert job["state"] == "Succeeded"
+    assert resources.reads == 3
+
+
+def test_a_second_401_after_signing_in_again_fails_instead_of_looping():
+    resources = TokenExpiringResources([item("vm1")], refusals=5)
+    resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
+    renewals = []
+    clock = Clock()
+    svc = AsrService(
+        resources, False, WaitOptions(poll_interval=1, timeout=60), clock.sleep, clock, lambda: renewals.append(1)
+    )
+    with pytest.raises(AzureApiError, match="ExpiredAuthenticationToken"):
+        svc.follow("j1")
+    assert renewals == [1]
+    assert resources.reads == 3  # the first read, the 401, the one retry after signing in: no loop
+
+
+def test_without_a_way_to_sign_in_again_the_401_is_reported():
+    resources = TokenExpiringResources([item("vm1")], refusals=1)
+    resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
+    with pytest.raises(AzureApiError, match="HTTP 401"):
+        service(resources).follow("j1")
