@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import time
@@ -42,6 +43,13 @@ def read_env(path: Path) -> dict[str, str]:
     return values
 
 
+def _state(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
 class Estate:
     """The emulators of the chaos run, their control API and a way to run the collection's modules."""
 
@@ -66,6 +74,17 @@ class Estate:
 
     def down(self) -> None:
         self.harness("down")
+
+    def kill(self, service: str) -> None:
+        """SIGKILL one emulator (``asr-emulator`` or ``vcsim``) by the pid its pid file names, as a crash would."""
+        pid_text, started = (self.directory / f"{service}.pid").read_text().split()
+        stat = Path(f"/proc/{pid_text}/stat").read_text()
+        assert stat.rsplit(")", 1)[1].split()[19] == started, f"{service}: the pid file names another process"
+        os.kill(int(pid_text), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid_text}").exists() and "Z" not in _state(pid_text):
+            assert time.monotonic() < deadline, f"{service} survived SIGKILL"
+            time.sleep(0.05)
 
     # ---- control API -----------------------------------------------------------------------------------------------
     @property
@@ -135,7 +154,15 @@ class Estate:
 
     def start(self, module: str, args: dict) -> subprocess.Popen:
         command, env = self.module_command(module, args)
-        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        return subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            start_new_session=True,  # its own process group: a SIGKILL of the run reaches the module too
+        )
 
     def wait_for(self, predicate, what: str, timeout: float = 120.0) -> None:
         """Poll the emulator (not a race with a job: the job cannot finish while the clock is frozen)."""
@@ -194,11 +221,11 @@ def pytest_terminal_summary(terminalreporter):
     write = terminalreporter.write_line
     write("")
     write("chaos matrix: each case's outcome")
-    header = f"{'case':<44} {'outcome':<10} {'ok':<4} detail"
+    header = f"{'case':<60} {'outcome':<10} {'ok':<4} detail"
     write(header)
     write("-" * 120)
     for row in TABLE:
         ok = "yes" if row.get("passed") else "NO"
         detail = row.get("failure") if not row.get("passed") else row.get("detail", "")
-        write(f"{row['case']:<44} {row['outcome']:<10} {ok:<4} {detail}"[:200])
+        write(f"{row['case']:<60} {row['outcome']:<10} {ok:<4} {detail}"[:200])
     write(f"{len(TABLE)} cases, {sum(1 for row in TABLE if row.get('passed'))} as expected")
