@@ -398,3 +398,22 @@ def test_without_a_way_to_sign_in_again_the_401_is_reported():
     resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
     with pytest.raises(AzureApiError, match="HTTP 401"):
         service(resources).follow("j1")
+
+
+def test_a_failed_job_shows_the_asr_code_the_possible_causes_and_the_recommended_action():
+    job = {
+        "name": "j7",
+        "state": "Failed",
+        "errors": [
+            {
+                "code": "78093",
+                "message": "The VM could not be started.",
+                "possible_causes": "The datastore is full. ",
+                "recommended_action": "Free space on the datastore and retry.",
+            }
+        ],
+    }
+    msg = JobFailedError(job, "failover of vm1").msg
+    assert "ASR error 78093: The VM could not be started." in msg
+    assert "Possible causes: The datastore is full." in msg
+    assert msg.endswith("Recommended action: Free space on the datastore and retry.")
