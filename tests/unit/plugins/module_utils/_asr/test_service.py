@@ -417,3 +417,41 @@ def test_a_failed_job_shows_the_asr_code_the_possible_causes_and_the_recommended
     assert "ASR error 78093: The VM could not be started." in msg
     assert "Possible causes: The datastore is full." in msg
     assert msg.endswith("Recommended action: Free space on the datastore and retry.")
+
+
+# ---- inputs refused before anything is read or submitted (issue 12) ------------------------------------------------
+class _Module:
+    def __init__(self, **params):
+        self.params = {"protected_item": "vm1", "recovery_plan": None, **params}
+
+
+def test_zero_wait_timeout_is_refused_not_read_as_the_default():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import service_for
+
+    with pytest.raises(AsrError, match="wait_timeout must be a positive number of seconds, not 0"):
+        service_for(_Module(wait_timeout=0, poll_interval=1))
+    with pytest.raises(AsrError, match="poll_interval must be a positive"):
+        service_for(_Module(wait_timeout=60, poll_interval=-1))
+
+
+def test_a_duration_input_is_named_and_a_negative_one_refused():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import duration_param
+
+    with pytest.raises(AsrError, match=r"^max_data_loss: cannot read duration '-5m'"):
+        duration_param(_Module(max_data_loss="-5m"), "max_data_loss")
+    with pytest.raises(AsrError, match=r"^max_data_loss: cannot read duration 'abc'"):
+        duration_param(_Module(max_data_loss="abc"), "max_data_loss")
+    assert duration_param(_Module(max_data_loss="1h30m"), "max_data_loss") == 5400
+
+
+def test_a_refusal_names_the_vm_or_the_plan_once():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import name_the_target
+
+    assert name_the_target(AsrError("wait_timeout must be positive"), _Module().params).msg == (
+        "VM vm1: wait_timeout must be positive"
+    )
+    assert name_the_target(AsrError("no protected item named 'vm1'"), _Module().params).msg == (
+        "no protected item named 'vm1'"
+    )
+    plan = {"protected_item": None, "recovery_plan": "rp-web"}
+    assert name_the_target(AsrError("busy"), plan).msg == "recovery plan rp-web: busy"
