@@ -38,7 +38,7 @@ def read_env(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text().splitlines():
         if line.startswith("export "):
-            name, _, value = line[len("export ") :].partition("=")
+            name, value = line[len("export ") :].split("=", 1)
             values[name] = shlex.split(value)[0] if value else ""
     return values
 
@@ -149,7 +149,7 @@ class Estate:
 
     def run(self, module: str, args: dict, check: bool = False) -> dict:
         command, env = self.module_command(module, args, check)
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, timeout=600)
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, timeout=600, check=False)
         return parse_result(completed.stdout, completed.stderr)
 
     def start(self, module: str, args: dict) -> subprocess.Popen:

@@ -370,7 +370,7 @@ def test_expired_token_while_waiting_signs_in_again_once_and_carries_on():
     svc = AsrService(
         resources, False, WaitOptions(poll_interval=1, timeout=60), clock.sleep, clock, lambda: renewals.append(1)
     )
-    job, _ = svc.read_job("j1")  # read 1: in progress
+    job = svc.read_job("j1")[0]  # read 1: in progress
     assert job["state"] == "InProgress" and renewals == []
     resources.jobs["j1"]["state"] = "Succeeded"
     job = svc.follow("j1")  # read 2: 401 -> sign in again -> read 3: the job, finished
