@@ -28,6 +28,8 @@ class JobFailedError(AsrError):
         code = first.get("code")
         msg = f"{operation} failed: job {job.get('name')} ended {job.get('state')}"
         msg += f" (ASR error {code}: {reason})" if code else f" ({reason})"
+        if first.get("possible_causes"):
+            msg += f". Possible causes: {first['possible_causes'].strip()}"
         if first.get("recommended_action"):
             msg += f". Recommended action: {first['recommended_action']}"
         super().__init__(msg, job=job, error=first or None)

@@ -50,18 +50,28 @@ def resources_for(module) -> AsrResources:
 
 def service_for(module) -> AsrService:
     params = module.params
+    # 0 is a value, not "unset": wait_timeout=0 used to become the default of 3600 s.
+    timeout = params.get("wait_timeout")
+    poll_interval = params.get("poll_interval")
     options = WaitOptions(
         wait=params.get("wait", True),
-        timeout=float(params.get("wait_timeout") or 3600),
-        poll_interval=float(params.get("poll_interval") or 30),
+        timeout=float(3600 if timeout is None else timeout),
+        poll_interval=float(30 if poll_interval is None else poll_interval),
     )
-    if options.poll_interval <= 0 or options.timeout <= 0:
-        raise AsrError("poll_interval and wait_timeout must be positive")
-    return AsrService(resources_for(module), module.check_mode, options)
+    for name, value in (("wait_timeout", options.timeout), ("poll_interval", options.poll_interval)):
+        if value <= 0:
+            raise AsrError(f"{name} must be a positive number of seconds, not {value:g}: set e.g. {name}=30")
+    return AsrService(resources_for(module), module.check_mode, options, renew_sign_in=module.connection.renew_sign_in)
 
 
 def duration_param(module, name: str) -> float | None:
-    return parse_duration(module.params.get(name))
+    try:
+        seconds = parse_duration(module.params.get(name))
+    except AsrError as error:
+        raise AsrError(f"{name}: {error.msg}", **error.details) from error
+    if seconds is not None and seconds < 0:
+        raise AsrError(f"{name}: cannot read duration {module.params.get(name)!r}: a duration is not negative")
+    return seconds
 
 
 def time_param(module, name: str) -> datetime | None:
@@ -92,13 +102,30 @@ def run_on_target(module, build_request, on_item, on_plan) -> None:
     params = module.params
 
     def work():
-        request = build_request()
-        service = service_for(module)
-        if params["recovery_plan"]:
-            return outcome_result(on_plan(service, params["recovery_plan"], request), "recovery_plan")
-        return outcome_result(on_item(service, params["protected_item"], request), "protected_item")
+        try:
+            request = build_request()
+            service = service_for(module)
+            if params["recovery_plan"]:
+                return outcome_result(on_plan(service, params["recovery_plan"], request), "recovery_plan")
+            return outcome_result(on_item(service, params["protected_item"], request), "protected_item")
+        except AsrError as error:
+            name_the_target(error, params)
+            raise
 
     run_module(module, work)
+
+
+def name_the_target(error: AsrError, params) -> AsrError:
+    """A refusal names the VM (or plan) it is about, so that a run over many VMs tells which one to fix."""
+    label, target = (
+        ("recovery plan", params["recovery_plan"])
+        if params.get("recovery_plan")
+        else ("VM", params.get("protected_item"))
+    )
+    if target and target not in error.msg:
+        error.msg = f"{label} {target}: {error.msg}"
+        error.args = (error.msg,)
+    return error
 
 
 def outcome_result(outcome, name: str) -> dict:

@@ -37,7 +37,12 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors 
 )
 
 try:
-    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+    from azure.core.exceptions import (
+        HttpResponseError,
+        IncompleteReadError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
     from azure.core.rest import HttpRequest
     from azure.mgmt.core.exceptions import ARMErrorFormat
 except ImportError:  # reported by AzureModule through missing_required_lib
@@ -50,6 +55,9 @@ except ImportError:  # reported by AzureModule through missing_required_lib
         """Stand-in so that the module imports without azure-core."""
 
     class ServiceResponseError(Exception):  # type: ignore[no-redef]
+        """Stand-in so that the module imports without azure-core."""
+
+    class IncompleteReadError(Exception):  # type: ignore[no-redef]
         """Stand-in so that the module imports without azure-core."""
 
 
@@ -258,8 +266,9 @@ class AsrResources:
         for _attempt in range(THROTTLE_RETRIES):
             try:
                 response = self._send_post(resource_id, action, body)
-            except (ServiceRequestError, ServiceResponseError) as exc:
-                # Connection failed or reset: re-read before sending again (harmless when nothing was sent).
+            except (ServiceRequestError, ServiceResponseError, IncompleteReadError) as exc:
+                # Connection failed or reset, also after the answer's head arrived (the body cut short): re-read
+                # before sending again (harmless when nothing was sent).
                 error = translate_azure_error(exc, operation)
                 error.may_have_been_accepted = True
                 raise error from exc

@@ -91,3 +91,32 @@ class AgentWindowRetry:
             "timeout_seconds": self.timeout,
             "last_error": self.attempts[-1] if self.attempts else None,
         }
+
+
+def is_unauthorized(error) -> bool:
+    """ARM refused the bearer token (expired or revoked): HTTP 401, whatever the code (ExpiredAuthenticationToken,
+    InvalidAuthenticationToken...)."""
+    return getattr(error, "status_code", None) == 401
+
+
+class SignInRenewal:
+    """When to sign in again after a 401 (pure decision): once, then only after a request has succeeded since.
+
+    A token that expires or is revoked while a job runs is renewed and the read repeated; a 401 right after a fresh
+    sign-in means the new token is refused too (revoked identity, wrong tenant...), and the module fails instead of
+    looping on 401.
+    """
+
+    def __init__(self) -> None:
+        self.renewals = 0
+        self._renewed_since_success = False
+
+    def should_renew(self, error) -> bool:
+        if not is_unauthorized(error) or self._renewed_since_success:
+            return False
+        self._renewed_since_success = True
+        self.renewals += 1
+        return True
+
+    def succeeded(self) -> None:
+        self._renewed_since_success = False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources, Submission
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry import backoff_delay
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry import SignInRenewal, backoff_delay
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
     running_job_id,
     running_scenario,
@@ -74,13 +74,31 @@ class AsrService:
         wait_options: WaitOptions,
         sleep=time.sleep,
         clock=time.monotonic,
+        renew_sign_in=None,
     ):
         self.resources = resources
         self.check_mode = check_mode
         self.options = wait_options
         self.sleep = sleep
         self.clock = clock
-        self.waiter = JobWaiter(resources.get_job, wait_options.poll_interval, wait_options.timeout, sleep, clock)
+        self.renew_sign_in = renew_sign_in
+        self.sign_in = SignInRenewal()
+        self.waiter = JobWaiter(self.read_job, wait_options.poll_interval, wait_options.timeout, sleep, clock)
+
+    # ---- reading jobs ----------------------------------------------------------------------------------------------
+    def read_job(self, job_name: str):
+        """Read a job; a token that expired or was revoked while the job runs is renewed once and the read repeated
+        (a second 401 in a row fails: never a loop on 401)."""
+        while True:
+            try:
+                answer = self.resources.get_job(job_name)
+            except AzureApiError as error:
+                if self.renew_sign_in is None or not self.sign_in.should_renew(error):
+                    raise
+                self.renew_sign_in()
+                continue
+            self.sign_in.succeeded()
+            return answer
 
     # ---- running jobs ----------------------------------------------------------------------------------------------
     def running_job_of_kind(self, resource: dict, kind: str, label: str) -> str | None:
@@ -132,7 +150,7 @@ class AsrService:
         if job_name is None:
             return None
         if not self.options.wait:
-            return self.resources.get_job(job_name)[0]
+            return self.read_job(job_name)[0]
         return self.waiter.wait(job_name, first_delay)
 
     def finish(self, job: dict | None, operation: str) -> dict | None:

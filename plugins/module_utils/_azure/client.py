@@ -39,6 +39,9 @@ except ImportError:  # reported by AzureModule through missing_required_lib
 COLLECTION_NAME = "avsdr.site_recovery"
 COLLECTION_VERSION = "0.1.0"  # keep equal to galaxy.yml's version (a unit test checks)
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
+# Retries of a throttled (429) or failing (5xx) read, honouring Retry-After: azure-core's default of 3 gives up on an
+# ARM throttling burst. POSTs are never re-sent by the pipeline (AsrResources.post_action, retry_total=0).
+READ_STATUS_RETRIES = 10
 # Sign-in hosts of the public and sovereign clouds; instance discovery can only vouch for Microsoft's own authorities.
 MICROSOFT_LOGIN_HOSTS = frozenset(
     {
@@ -71,6 +74,7 @@ def site_recovery_client(
     **kwargs,
 ):
     """A SiteRecoveryManagementClient for ``cloud``; ``kwargs`` go to the client (polling_interval, retry_total...)."""
+    kwargs.setdefault("retry_status", READ_STATUS_RETRIES)
     return SiteRecoveryManagementClient(
         credential,
         subscription_id,
@@ -109,6 +113,34 @@ def first_subscription_id(reader: ArmReader) -> str:
     return subscriptions[0]["subscriptionId"]
 
 
+class RenewableCredential:
+    """The azure-identity credential the pipeline signs in with, replaceable by a fresh one (``renew``).
+
+    azure-core's bearer policy drops its cached token on a 401, but the credential's own token cache would hand the
+    refused token back; renewing builds a new credential, so the next request signs in again.
+    """
+
+    def __init__(self, build) -> None:
+        self._build = build
+        self._credential = build()
+        self.renewals = 0
+
+    def get_token(self, *scopes, **kwargs):
+        return self._credential.get_token(*scopes, **kwargs)
+
+    def renew(self) -> None:
+        old, self._credential = self._credential, self._build()
+        self.renewals += 1
+        close = getattr(old, "close", None)
+        if close is not None:
+            close()
+
+    def __getattr__(self, name):  # get_token_info, close... of the current credential
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._credential, name)
+
+
 @dataclasses.dataclass
 class AzureConnection:
     """Everything needed to talk to one subscription: settings, cloud endpoints and the credential."""
@@ -128,6 +160,12 @@ class AzureConnection:
             user_agent=self.user_agent,
             **kwargs,
         )
+
+    def renew_sign_in(self) -> None:
+        """Sign in again: the token expired or was revoked (ARM answered 401)."""
+        renew = getattr(self.credential, "renew", None)
+        if renew is not None:
+            renew()
 
     def sign_in_hint(self, error: AzureApiError) -> str | None:
         """Advice for the classic private-cloud failure: instance discovery on for a non-Microsoft authority."""
@@ -151,7 +189,7 @@ def open_connection(
     """Resolve settings, cloud and credential from module parameters and environment; raises AzureApiError."""
     settings = resolve_auth_settings(params, environ, **resolve_kwargs)
     cloud = resolve_cloud(settings.cloud_environment, verify=settings.verify_tls)
-    credential = build_credential(settings, cloud)
+    credential = RenewableCredential(lambda: build_credential(settings, cloud))
     user_agent = user_agent or collection_user_agent()
     subscription_id = settings.subscription_id
     if subscription_id is None:

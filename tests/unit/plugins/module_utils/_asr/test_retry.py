@@ -66,3 +66,32 @@ def test_agent_window_retry_counts_wall_time_from_first_failure():
     assert delays == [20, 40, 30]
     assert window.progress()["retries"] == 3
     assert window.progress()["window_seconds"] >= 100
+
+
+# ---- sign in again after a 401 (point 5 of issue 12) ---------------------------------------------------------------
+def _unauthorized(code="ExpiredAuthenticationToken"):
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
+
+    return AzureApiError("token refused", code=code, status_code=401)
+
+
+def test_sign_in_renewal_once_then_refuses_a_second_401_in_a_row():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry import SignInRenewal
+
+    renewal = SignInRenewal()
+    assert renewal.should_renew(_unauthorized())
+    assert not renewal.should_renew(_unauthorized("InvalidAuthenticationToken"))
+    assert renewal.renewals == 1
+
+
+def test_sign_in_renewal_again_after_a_success_and_never_for_other_errors():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry import SignInRenewal
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
+
+    renewal = SignInRenewal()
+    assert not renewal.should_renew(AzureApiError("forbidden", code="AuthorizationFailed", status_code=403))
+    assert not renewal.should_renew(AzureApiError("unavailable", status_code=503))
+    assert renewal.should_renew(_unauthorized())
+    renewal.succeeded()
+    assert renewal.should_renew(_unauthorized())
+    assert renewal.renewals == 2

@@ -343,3 +343,115 @@ def test_plan_reprotect_submits_every_item_before_waiting():
     assert outcome.changed
     assert outcome.extra["items"]["vm1"]["agent_registration"]["retries"] == 1
     assert outcome.extra["items"]["vm2"]["agent_registration"]["retries"] == 0
+
+
+# ---- a token that expires while the job runs (issue 12, point 5) ---------------------------------------------------
+class TokenExpiringResources(FakeResources):
+    """get_job answers 401 ``refusals`` times in a row after the first read, then the job."""
+
+    def __init__(self, items, refusals):
+        super().__init__(items)
+        self.refusals = refusals
+        self.reads = 0
+
+    def get_job(self, name):
+        self.reads += 1
+        if self.reads > 1 and self.refusals:
+            self.refusals -= 1
+            raise AzureApiError("token expired", code="ExpiredAuthenticationToken", status_code=401)
+        return super().get_job(name)
+
+
+def test_expired_token_while_waiting_signs_in_again_once_and_carries_on():
+    resources = TokenExpiringResources([item("vm1")], refusals=1)
+    resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
+    renewals = []
+    clock = Clock()
+    svc = AsrService(
+        resources, False, WaitOptions(poll_interval=1, timeout=60), clock.sleep, clock, lambda: renewals.append(1)
+    )
+    job = svc.read_job("j1")[0]  # read 1: in progress
+    assert job["state"] == "InProgress" and renewals == []
+    resources.jobs["j1"]["state"] = "Succeeded"
+    job = svc.follow("j1")  # read 2: 401 -> sign in again -> read 3: the job, finished
+    assert renewals == [1]
+    assert job["state"] == "Succeeded"
+    assert resources.reads == 3
+
+
+def test_a_second_401_after_signing_in_again_fails_instead_of_looping():
+    resources = TokenExpiringResources([item("vm1")], refusals=5)
+    resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
+    renewals = []
+    clock = Clock()
+    svc = AsrService(
+        resources, False, WaitOptions(poll_interval=1, timeout=60), clock.sleep, clock, lambda: renewals.append(1)
+    )
+    with pytest.raises(AzureApiError, match="ExpiredAuthenticationToken"):
+        svc.follow("j1")
+    assert renewals == [1]
+    assert resources.reads == 3  # the first read, the 401, the one retry after signing in: no loop
+
+
+def test_without_a_way_to_sign_in_again_the_401_is_reported():
+    resources = TokenExpiringResources([item("vm1")], refusals=1)
+    resources.jobs["j1"] = {"name": "j1", "state": "InProgress", "errors": [], "tasks": []}
+    with pytest.raises(AzureApiError, match="HTTP 401"):
+        service(resources).follow("j1")
+
+
+def test_a_failed_job_shows_the_asr_code_the_possible_causes_and_the_recommended_action():
+    job = {
+        "name": "j7",
+        "state": "Failed",
+        "errors": [
+            {
+                "code": "78093",
+                "message": "The VM could not be started.",
+                "possible_causes": "The datastore is full. ",
+                "recommended_action": "Free space on the datastore and retry.",
+            }
+        ],
+    }
+    msg = JobFailedError(job, "failover of vm1").msg
+    assert "ASR error 78093: The VM could not be started." in msg
+    assert "Possible causes: The datastore is full." in msg
+    assert msg.endswith("Recommended action: Free space on the datastore and retry.")
+
+
+# ---- inputs refused before anything is read or submitted (issue 12) ------------------------------------------------
+class _Module:
+    def __init__(self, **params):
+        self.params = {"protected_item": "vm1", "recovery_plan": None, **params}
+
+
+def test_zero_wait_timeout_is_refused_not_read_as_the_default():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import service_for
+
+    with pytest.raises(AsrError, match="wait_timeout must be a positive number of seconds, not 0"):
+        service_for(_Module(wait_timeout=0, poll_interval=1))
+    with pytest.raises(AsrError, match="poll_interval must be a positive"):
+        service_for(_Module(wait_timeout=60, poll_interval=-1))
+
+
+def test_a_duration_input_is_named_and_a_negative_one_refused():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import duration_param
+
+    with pytest.raises(AsrError, match=r"^max_data_loss: cannot read duration '-5m'"):
+        duration_param(_Module(max_data_loss="-5m"), "max_data_loss")
+    with pytest.raises(AsrError, match=r"^max_data_loss: cannot read duration 'abc'"):
+        duration_param(_Module(max_data_loss="abc"), "max_data_loss")
+    assert duration_param(_Module(max_data_loss="1h30m"), "max_data_loss") == 5400
+
+
+def test_a_refusal_names_the_vm_or_the_plan_once():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import name_the_target
+
+    assert name_the_target(AsrError("wait_timeout must be positive"), _Module().params).msg == (
+        "VM vm1: wait_timeout must be positive"
+    )
+    assert name_the_target(AsrError("no protected item named 'vm1'"), _Module().params).msg == (
+        "no protected item named 'vm1'"
+    )
+    plan = {"protected_item": None, "recovery_plan": "rp-web"}
+    assert name_the_target(AsrError("busy"), plan).msg == "recovery plan rp-web: busy"

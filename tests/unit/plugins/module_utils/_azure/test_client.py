@@ -205,3 +205,33 @@ def test_sign_in_failure_at_a_private_authority_suggests_disabling_instance_disc
 )
 def test_no_sign_in_hint_when_it_would_not_help(cloud, params, error):
     assert connection_to(cloud, **params).sign_in_hint(error) is None
+
+
+# ---- signing in again (issue 12, point 5) --------------------------------------------------------------------------
+def test_renewable_credential_builds_a_fresh_credential_and_closes_the_old_one():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.client import RenewableCredential
+
+    class Fake:
+        built = 0
+
+        def __init__(self):
+            Fake.built += 1
+            self.number = Fake.built
+            self.closed = False
+
+        def get_token(self, *scopes, **kwargs):
+            return f"token-{self.number}"
+
+        def get_token_info(self, *scopes, **kwargs):
+            return f"info-{self.number}"
+
+        def close(self):
+            self.closed = True
+
+    credential = RenewableCredential(Fake)
+    first = credential._credential
+    assert credential.get_token("scope") == "token-1" and credential.get_token_info("scope") == "info-1"
+    credential.renew()
+    assert first.closed and credential.renewals == 1
+    assert credential.get_token("scope") == "token-2" and credential.get_token_info("scope") == "info-2"
+    assert not hasattr(credential, "_missing")
