@@ -39,6 +39,15 @@ options:
         whose replication details do not name it; the VM is the one named like the protected item.
       - Not needed when the item's replication details name the VM (C(InMageRcmFailback)).
     type: str
+  ahead_of_failover:
+    description:
+      - In check mode, for an item that has not failed back yet (failback ready), find now the Azure VM the commit's
+        gate will check (with O(source_vm_resource_group) where needed) and return it in RV(source_vms); a VM that
+        cannot be named, found or read fails as the commit would. Nothing is submitted.
+      - Ignored outside check mode. A preflight uses it so that nothing is submitted before the run knows it can
+        commit.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
   - avsdr.site_recovery.asr_vault
@@ -98,7 +107,7 @@ attached:
   type: bool
 source_vms:
   description: The Azure VMs whose power state was checked (C(vm_id), C(power_state)).
-  returned: when a commit was (or would be) submitted
+  returned: when a commit was (or would be) submitted, or with O(ahead_of_failover)
   type: list
   elements: dict
 diff:
@@ -123,7 +132,9 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module 
 def main():
     module = AzureModule(
         argument_spec=action_argument_spec(
-            require_source_stopped={"type": "bool", "default": True}, source_vm_resource_group={"type": "str"}
+            require_source_stopped={"type": "bool", "default": True},
+            source_vm_resource_group={"type": "str"},
+            ahead_of_failover={"type": "bool", "default": False},
         ),
         supports_check_mode=True,
         **TARGET_CONSTRAINTS,
@@ -131,7 +142,9 @@ def main():
     params = module.params
 
     def build_request():
-        return CommitRequest(params["require_source_stopped"], params["source_vm_resource_group"])
+        return CommitRequest(
+            params["require_source_stopped"], params["source_vm_resource_group"], params["ahead_of_failover"]
+        )
 
     run_on_target(module, build_request, commit_item, commit_plan)
 

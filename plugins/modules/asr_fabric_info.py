@@ -12,14 +12,20 @@ version_added: 0.1.0
 description:
   - Returns the replication fabrics of a vault (the configuration server, or the modernized appliance) with their
     process servers, master targets (or reprotect agents), run-as accounts, health and heartbeat ages.
-  - Process servers that are unhealthy or whose heartbeat is older than 30 minutes carry C(warnings) and
-    C(healthy=false).
+  - Process servers and master targets that are unhealthy or whose heartbeat is older than
+    O(heartbeat_max_age) carry C(warnings) (why) and C(healthy=false).
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
   name:
     description: One fabric, by friendly name (for example the configuration server's name) or fabric name.
     type: str
+  heartbeat_max_age:
+    description:
+      - A process server or master target whose last heartbeat is older than this is not healthy.
+      - A duration such as V(30m), V(2h), V(1h30m) or a number of seconds.
+    type: str
+    default: 30m
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
   - avsdr.site_recovery.asr_vault
@@ -56,7 +62,7 @@ fabrics:
       type: list
       elements: dict
     master_targets:
-      description: C(name), C(id), C(os_type), C(retention_volumes), C(datastores), heartbeat and warnings.
+      description: C(name), C(id), C(os_type), C(retention_volumes), C(datastores), heartbeat, C(healthy), warnings.
       type: list
       elements: dict
     run_as_accounts:
@@ -65,9 +71,12 @@ fabrics:
       elements: dict
 """
 
+from datetime import timedelta
+
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.info import fabric_view
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
+    duration_param,
     resources_for,
     run_module,
     vault_argument_spec,
@@ -76,10 +85,14 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module 
 
 
 def main():
-    module = AzureModule(argument_spec=vault_argument_spec(name={"type": "str"}), supports_check_mode=True)
+    module = AzureModule(
+        argument_spec=vault_argument_spec(name={"type": "str"}, heartbeat_max_age={"type": "str", "default": "30m"}),
+        supports_check_mode=True,
+    )
     wanted = module.params["name"]
 
     def work():
+        max_age = timedelta(seconds=duration_param(module, "heartbeat_max_age"))
         fabrics = resources_for(module).list_fabrics()
         if wanted:
             chosen = [
@@ -91,7 +104,7 @@ def main():
                 names = ", ".join(sorted(f.get("friendly_name") or f.get("name") for f in fabrics)) or "none"
                 raise AsrError(f"no fabric named {wanted!r}; fabrics: {names}")
             fabrics = chosen
-        return {"changed": False, "fabrics": [fabric_view(fabric) for fabric in fabrics]}
+        return {"changed": False, "fabrics": [fabric_view(fabric, heartbeat_max_age=max_age) for fabric in fabrics]}
 
     run_module(module, work)
 

@@ -19,6 +19,18 @@ options:
     description: The item, by friendly name (the VM name), item name or ARM id.
     type: str
     required: true
+  recovery_point:
+    description:
+      - Judge this kind of point as M(avsdr.site_recovery.asr_failover) would (the same code); return it in
+        RV(chosen) with its data-loss window, or why the failover would refuse it in RV(refusal).
+      - Unset to only list the points.
+    type: str
+    choices: [latest, latest_app_consistent, latest_processed]
+  max_data_loss:
+    description:
+      - With O(recovery_point), the largest data-loss window the failover may accept, as for
+        M(avsdr.site_recovery.asr_failover) (for example V(30m), V(1h30m), V(2d) or a number of seconds).
+    type: str
 extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
   - avsdr.site_recovery.asr_vault
@@ -71,10 +83,24 @@ protected_item:
   description: The item the points belong to (C(id), C(friendly_name)).
   returned: always
   type: dict
+chosen:
+  description:
+    - The point M(avsdr.site_recovery.asr_failover) would use for O(recovery_point) (C(id), C(name), C(time),
+      C(type), C(data_loss_seconds), C(data_loss)); null when none fits.
+  returned: when O(recovery_point) is set
+  type: dict
+refusal:
+  description: Why M(avsdr.site_recovery.asr_failover) would refuse O(recovery_point) and O(max_data_loss); null when it would not.
+  returned: when O(recovery_point) is set
+  type: str
 """
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.info import recovery_points_view
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.info import (
+    recovery_point_judgement,
+    recovery_points_view,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
+    duration_param,
     resources_for,
     run_module,
     vault_argument_spec,
@@ -84,18 +110,27 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module 
 
 def main():
     module = AzureModule(
-        argument_spec=vault_argument_spec(protected_item={"type": "str", "required": True}),
+        argument_spec=vault_argument_spec(
+            protected_item={"type": "str", "required": True},
+            recovery_point={"type": "str", "choices": ["latest", "latest_app_consistent", "latest_processed"]},
+            max_data_loss={"type": "str"},
+        ),
         supports_check_mode=True,
     )
 
     def work():
         resources = resources_for(module)
         item = resources.find_item(module.params["protected_item"])
-        return {
+        points = resources.list_recovery_points(item)
+        result = {
             "changed": False,
             "protected_item": {"id": item["id"], "friendly_name": item.get("friendly_name")},
-            **recovery_points_view(resources.list_recovery_points(item)),
+            **recovery_points_view(points),
         }
+        if module.params["recovery_point"]:
+            max_data_loss = duration_param(module, "max_data_loss")
+            result.update(recovery_point_judgement(item, points, module.params["recovery_point"], max_data_loss))
+        return result
 
     run_module(module, work)
 

@@ -64,6 +64,16 @@ options:
     type: str
     choices: [auto, to_primary, to_recovery]
     default: auto
+  ahead_of_commit:
+    description:
+      - In check mode, resolve the reprotect that will follow the failback and its commit for an item that is not
+        reprotect-ready yet (replicating toward AVS, failed back, or committed). The process server, master target,
+        retention drive, datastore and policy are looked up and RV(request) shows the body; a wrong name fails as
+        it would after the commit. Nothing is submitted.
+      - Ignored outside check mode. A preflight uses it so that nothing is submitted before the run knows it can
+        finish.
+    type: bool
+    default: false
   agent_registration_timeout:
     description:
       - How long to keep retrying while the failure is the agent-not-registered error of the window after boot
@@ -187,6 +197,7 @@ def main():
         argument_spec=action_argument_spec(
             direction={"type": "str", "choices": ["auto", "to_primary", "to_recovery"], "default": "auto"},
             agent_registration_timeout={"type": "str", "default": "20m"},
+            ahead_of_commit={"type": "bool", "default": False},
             **{name: {"type": "str"} for name in NAMED_INPUTS},
         ),
         supports_check_mode=True,
@@ -196,6 +207,7 @@ def main():
 
     def build_request():
         return ReprotectRequest(
+            ahead_of_commit=params["ahead_of_commit"],
             direction=params["direction"],
             agent_registration_timeout=duration_param(module, "agent_registration_timeout"),
             **{name: params[name] for name in NAMED_INPUTS},

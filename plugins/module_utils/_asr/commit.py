@@ -14,6 +14,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states im
     is_commit_pending,
     is_committed,
     is_failback,
+    is_failback_ready,
     source_azure_vm_id,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
@@ -23,6 +24,8 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors 
 class CommitRequest:
     require_source_stopped: bool = True
     source_vm_resource_group: str | None = None
+    # Check mode only: for an item that is not failed back yet, find now the Azure VM the commit's gate will check.
+    ahead_of_failover: bool = False
 
 
 STOPPED_POWER_STATES = ("powerstate/stopped", "powerstate/deallocated")
@@ -37,13 +40,8 @@ def _nothing_pending(resource: str, items: list[dict]) -> AsrError:
     return AsrError(f"nothing to commit for {resource}: no failover is pending ({states})")
 
 
-def source_vm_check(service: AsrService, item: dict, vm_resource_group: str | None) -> dict:
-    """Before committing a failback, the Azure VM must be read as stopped or deallocated (commit deletes it).
-
-    The gate fails closed: a VM it cannot name, find or read refuses the commit. The VM is the one the item's
-    provider details name; the classic InMage details name none, so then it is the VM named like the item (ASR's
-    default recovery VM name) in ``vm_resource_group``.
-    """
+def locate_source_vm(service: AsrService, item: dict, vm_resource_group: str | None) -> tuple[str, str | None]:
+    """The Azure VM the commit's gate checks, and its power state; refuses when it cannot be named, found or read."""
     vm_id = source_azure_vm_id(item)
     if vm_id is None and vm_resource_group:
         vm_id = service.resources.azure_vm_id(vm_resource_group, item.get("friendly_name") or item["name"])
@@ -54,7 +52,7 @@ def source_vm_check(service: AsrService, item: dict, vm_resource_group: str | No
             " Azure VMs), or require_source_stopped=false to commit without the check"
         )
     try:
-        state = service.resources.vm_power_state(vm_id)
+        return vm_id, service.resources.vm_power_state(vm_id)
     except AzureApiError as error:
         where = "not found" if error.is_not_found else f"unreadable ({error})"
         raise AsrError(
@@ -63,6 +61,16 @@ def source_vm_check(service: AsrService, item: dict, vm_resource_group: str | No
             " failed-over VM, or require_source_stopped=false to commit without the check",
             source_vm={"vm_id": vm_id, "power_state": None},
         ) from error
+
+
+def source_vm_check(service: AsrService, item: dict, vm_resource_group: str | None) -> dict:
+    """Before committing a failback, the Azure VM must be read as stopped or deallocated (commit deletes it).
+
+    The gate fails closed: a VM it cannot name, find or read refuses the commit. The VM is the one the item's
+    provider details name; the classic InMage details name none, so then it is the VM named like the item (ASR's
+    default recovery VM name) in ``vm_resource_group``.
+    """
+    vm_id, state = locate_source_vm(service, item, vm_resource_group)
     if (state or "").lower() not in STOPPED_POWER_STATES:
         raise AsrError(
             f"refusing to commit the failback of {describe(item)}: its Azure VM {vm_id} is {state or 'in an unknown state'};"
@@ -92,6 +100,13 @@ def commit_item(service: AsrService, reference: str, request: CommitRequest) -> 
     running = service.running_job_of_kind(item, "commit", "protected item")
     if running:
         return service.attach(item, running, item, reread)
+    if request.ahead_of_failover and service.check_mode and is_failback_ready(item):
+        # A preflight: the commit will come after the failover; find its gate's Azure VM now (it still runs).
+        checks = []
+        if request.require_source_stopped:
+            vm_id, state = locate_source_vm(service, item, request.source_vm_resource_group)
+            checks = [{"vm_id": vm_id, "power_state": state}]
+        return Outcome(False, before=item, extra={"source_vms": checks})
     if not is_commit_pending(item):
         if is_committed(item):
             return Outcome(False, before=item)

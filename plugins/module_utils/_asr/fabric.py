@@ -96,9 +96,12 @@ def heartbeat_age_minutes(entry: dict, now: datetime) -> float | None:
     return round((now - beat).total_seconds() / 60, 1) if beat else None
 
 
-def health_warnings(server: dict, kind: str, now: datetime | None = None) -> list[str]:
-    """Warnings for an unhealthy or stale (old heartbeat) process server."""
+def health_warnings(
+    server: dict, kind: str, now: datetime | None = None, max_age: timedelta | None = None
+) -> list[str]:
+    """Warnings for an unhealthy or stale (heartbeat older than ``max_age``, default 30 minutes) server."""
     now = now or datetime.now(timezone.utc)
+    max_age = STALE_HEARTBEAT if max_age is None else max_age
     name = display_name(server)
     warnings = []
     health = (server.get("health") or "").lower()
@@ -107,9 +110,13 @@ def health_warnings(server: dict, kind: str, now: datetime | None = None) -> lis
     for error in server.get("health_errors") or []:
         warnings.append(f"{kind} {name}: {error.get('error_message') or error.get('summary_message') or error}")
     heartbeat = _heartbeat(server)
-    if heartbeat is not None and now - heartbeat > STALE_HEARTBEAT:
+    if heartbeat is not None and now - heartbeat > max_age:
         age = int((now - heartbeat).total_seconds() // 60)
-        warnings.append(f"{kind} {name} last sent a heartbeat {age} minutes ago ({heartbeat.isoformat()})")
+        limit = int(max_age.total_seconds() // 60)
+        warnings.append(
+            f"{kind} {name} last sent a heartbeat {age} minutes ago ({heartbeat.isoformat()}),"
+            f" more than the allowed {limit} minutes"
+        )
     return warnings
 
 

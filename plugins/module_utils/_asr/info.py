@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric import (
     datastores,
     display_name,
@@ -18,7 +19,11 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric im
     retention_volumes,
     run_as_accounts,
 )
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.providers import provider_for
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import (
+    RecoveryPointRequest,
+    check_max_data_loss,
+    choose_recovery_point,
     is_app_consistent,
     newest_first,
 )
@@ -62,12 +67,36 @@ def recovery_points_view(points: list[dict]) -> dict:
     }
 
 
-def fabric_view(fabric: dict, now: datetime | None = None) -> dict:
-    """Process servers, master targets (or reprotect agents), run-as accounts, with health and heartbeat ages."""
+def recovery_point_judgement(
+    item: dict, points: list[dict], kind: str, max_data_loss: float | None, now: datetime | None = None
+) -> dict:
+    """What asr_failover would decide about the recovery point of ``item``, without submitting anything.
+
+    The same calls as failover.failover_item (the provider's request check, the point choice, the data-loss limit),
+    so that a preflight and the failover cannot disagree. ``chosen`` is the point with its data-loss window (null when
+    none fits), ``refusal`` the reason asr_failover would refuse (null when it would accept).
+    """
+    chosen, refusal = None, None
+    try:
+        provider_for(item).validate_request(kind, "item")
+        choice = choose_recovery_point(points, RecoveryPointRequest(kind), now)
+        chosen = choice.as_result()
+        check_max_data_loss(choice, max_data_loss, "the failback")
+    except AsrError as error:
+        refusal = str(error)
+    return {"chosen": chosen, "refusal": refusal}
+
+
+def fabric_view(fabric: dict, now: datetime | None = None, heartbeat_max_age: timedelta | None = None) -> dict:
+    """Process servers, master targets (or reprotect agents), run-as accounts, with health and heartbeat ages.
+
+    ``healthy`` is the one health verdict (health word, health errors, heartbeat older than ``heartbeat_max_age``);
+    ``warnings`` says why a server is not healthy.
+    """
     now = fabric_now(fabric, now)
     servers = []
     for server in process_servers(fabric):
-        warnings = health_warnings(server, "process server", now)
+        warnings = health_warnings(server, "process server", now, heartbeat_max_age)
         servers.append(
             {
                 "name": display_name(server),
@@ -89,10 +118,12 @@ def fabric_view(fabric: dict, now: datetime | None = None) -> dict:
             "heartbeat_age_minutes": heartbeat_age_minutes(target, now),
             "retention_volumes": retention_volumes(target),
             "datastores": datastores(target),
-            "warnings": health_warnings(target, "master target", now),
+            "warnings": health_warnings(target, "master target", now, heartbeat_max_age),
         }
         for target in master_targets(fabric)
     ]
+    for target in targets:
+        target["healthy"] = not target["warnings"]
     return {
         "id": fabric.get("id"),
         "name": fabric.get("name"),

@@ -44,6 +44,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states im
     is_reprotect_ready,
     pair_source,
     running_job_id,
+    stage,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
@@ -61,11 +62,19 @@ class ReprotectRequest:
     log_storage_account_id: str | None = None
     direction: str = "auto"
     agent_registration_timeout: float = 1200.0
+    # Check mode only: resolve the targets of the reprotect that will follow the failback and its commit, for an
+    # item that is not reprotect-ready yet (a preflight), instead of refusing it.
+    ahead_of_commit: bool = False
 
 
 def is_reprotected(item: dict) -> bool:
     """The pair replicates from where the workload runs (initial replication included): nothing to reprotect."""
     return running_job_id(item) is None and pair_source(item) is not None and not is_failed_over(item)
+
+
+def is_on_failback_path(item: dict) -> bool:
+    """Idle before the reprotect to Azure (failback ready, commit pending, committed): it comes after the commit."""
+    return stage(item) in ("failback_ready", "commit_pending", "committed")
 
 
 def _not_ready_reason(item: dict) -> str:
@@ -153,7 +162,10 @@ class _ItemReprotect:
         self.service = service
         self.item = item
         self.running = service.running_job_of_kind(item, "reprotect", "protected item")
-        self.unchanged = self.running is None and is_reprotected(item)
+        # A failback-ready item replicates from where it runs (toward AVS): reprotected in that sense, but the
+        # reprotect resolved ahead is the one to Azure that follows the commit.
+        ahead = request.ahead_of_commit and service.check_mode and self.running is None and is_on_failback_path(item)
+        self.unchanged = self.running is None and is_reprotected(item) and not ahead
         self.body = self.request = None
         self.warnings: list[str] = []
         self.job = None
@@ -168,7 +180,7 @@ class _ItemReprotect:
         )
         if self.unchanged or self.running is not None:
             return
-        if not is_reprotect_ready(item):
+        if not is_reprotect_ready(item) and not ahead:
             allowed = ", ".join(item.get("allowed_operations") or []) or "none"
             raise AsrError(
                 f"{describe(item)} cannot be reprotected now (protection state {item.get('protection_state')},"
@@ -179,6 +191,8 @@ class _ItemReprotect:
         targets, self.warnings = resolve_targets(service, item, provider, request)
         self.body = reprotect_request(direction, provider.reprotect_input(targets))
         self.request = {"operation": REPROTECT, "target": item["id"], "direction": direction, "body": self.body}
+        if ahead and not is_reprotect_ready(item):
+            self.finished = True  # resolved ahead of the commit: nothing to submit, even in check mode
 
     def reread(self) -> dict:
         return self.service.resources.reread(self.item)
