@@ -36,13 +36,11 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states im
     replication_group,
     running_job_id,
     running_scenario,
-    stage,
-    workload_site,
 )
 
 
 def item_view(item: dict) -> dict:
-    """The normalized item plus the flags playbooks branch on."""
+    """The item as read (with ``stage`` and ``workload_site``, resources.read_item) plus the flags playbooks branch on."""
     return {
         **item,
         "running_job": running_job_id(item),
@@ -53,8 +51,6 @@ def item_view(item: dict) -> dict:
         "is_commit_pending": is_commit_pending(item),
         "is_reprotect_ready": is_reprotect_ready(item),
         "has_failed_over": is_failed_over(item),
-        "workload_site": workload_site(item),
-        "stage": stage(item),  # also set when read (resources.read_item); kept for items built elsewhere
     }
 
 
