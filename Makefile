@@ -33,10 +33,20 @@ venv: $(VENV)/.stamp
 include mk/*.mk
 
 # ---- the README's two commands ------------------------------------------------------------------------------------
-# Every fragment in mk/ appends its checks to TEST_STEPS; they run one after the other and the first failure stops.
+# Every fragment in mk/ appends its checks to TEST_STEPS. They run in two lanes side by side (hacking/test_lanes.py:
+# each step's output printed whole when it ends, the first failure stops both lanes, a table of wall and CPU seconds
+# at the end). Lane 1 holds the steps that rebuild the copied collection tree under build/ (sanity, integration,
+# release-tests): they must not overlap. TEST_LANES=1 runs every step in one lane.
+TEST_LANE_1 ?= lint sanity integration release-tests oldest
+TEST_LANES ?= 2
 .PHONY: test
-test: venv
-	@for step in $(TEST_STEPS); do echo "==> make $$step"; $(MAKE) --no-print-directory $$step; done
+test: venv vcsim runbook-collection
+ifeq ($(TEST_LANES),1)
+	@$(VPY) hacking/test_lanes.py --lane "$(TEST_STEPS)"
+else
+	@$(VPY) hacking/test_lanes.py --lane "$(filter $(TEST_LANE_1),$(TEST_STEPS))" \
+	  --lane "$(filter-out $(TEST_LANE_1),$(TEST_STEPS))"
+endif
 
 # Emulators up on free ports, the vault as an inventory (the asr plugin), the runbook from it, the summary, emulators
 # down (mk/50-runbook.mk).

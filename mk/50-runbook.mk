@@ -26,11 +26,13 @@ DEMO_SCENARIO_FILE = $(or $(DEMO_SCENARIO_FILE_$(SCENARIO)),$(error SCENARIO mus
 # registration window of 15 emulated minutes lasts 9 s.
 DEMO_ARGS ?= --forks 10 -e preflight_skip_unready=true -e failback_poll_interval=2 -e reprotect_poll_interval=2
 
-# The playbook and ansible-lint find the collection by its FQCN: this repository is linked into a collections path.
+# The playbook and ansible-lint find the collection by its FQCN: this repository is linked into a collections path
+# (replaced only when it points elsewhere: steps running side by side read it).
 .PHONY: runbook-collection
 runbook-collection:
 	@mkdir -p $(RUNBOOK_COLLECTIONS)/ansible_collections/avsdr
-	@ln -sfn $(CURDIR) $(RUNBOOK_COLLECTIONS)/ansible_collections/avsdr/site_recovery
+	@link=$(RUNBOOK_COLLECTIONS)/ansible_collections/avsdr/site_recovery; \
+	  [ "$$(readlink $$link)" = "$(CURDIR)" ] || ln -sfn $(CURDIR) $$link
 
 # $(call with_emulators,<command>[,<scenario file>]): run <command> with the emulators up (env.sh sourced, collection
 # on the path), on the given scenario (default: the harness's, avs-demo).
