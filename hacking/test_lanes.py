@@ -1,4 +1,5 @@
-#!/usr/bin/env python3
+# Copyright: (c) 2026, avsdr.site_recovery contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run `make test`'s steps in parallel lanes: each lane runs its steps one after the other, the lanes side by side.
 
     test_lanes.py --lane "lint sanity integration" --lane "units molecule ..." [--logs build/test-logs]
@@ -42,7 +43,7 @@ class Lanes:
                 )
                 with self.lock:
                     self.processes[name] = process
-                _, status, usage = os.wait4(process.pid, 0)
+                status, usage = os.wait4(process.pid, 0)[1:]
                 process.returncode = os.waitstatus_to_exitcode(status)
             wall = time.monotonic() - started
             cpu = usage.ru_utime + usage.ru_stime
