@@ -709,11 +709,14 @@ class Engine:
             "jobs": {
                 name: {
                     "kind": job["kind"],
-                    "state": self.job_progress(job)[0],
+                    "state": state,
                     "items": job["items"],
                     "plan": job["plan"],
+                    "start": job["start"],
+                    "end": end,
                 }
                 for name, job in self.state["jobs"].items()
+                for state, end in [self.job_progress(job)]
             },
             "azure_vms": self.state["azure_vms"],
             "faults": self.state["faults"],
