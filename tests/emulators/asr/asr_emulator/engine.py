@@ -599,7 +599,14 @@ class Engine:
             else:
                 self.state["azure_vms"].pop(item["vm"], None)
         elif kind == "ApplyRecoveryPoint":
+            # Only offered after a failover to Azure (forward leg): the Azure VM restarts on the new point; the AVS
+            # side (the source VM, shut down or not by the failover) is untouched.
             item["failover_rp"] = details["rp"]["id"]
+            item["booted"]["azure"] = end + self._boot_seconds()
+            if azure_vm:
+                azure_vm.update(
+                    {"power": "running", "booted": item["booted"]["azure"], "recovery_point": item["failover_rp"]}
+                )
         elif kind == "SwitchReplicationGroupProtection":
             if phase == "commit_pending":
                 self._commit(item)  # the reprotect job's "Committing failover" task
