@@ -115,7 +115,7 @@ class ReplicationProvider:
         if self.changes_point:
             return None
         return (
-            f"Azure Site Recovery cannot change the recovery point of a {self.instance_type} failover"
+            f"Azure Site Recovery cannot change the recovery point of {self.instance_type} failovers"
             f" ({self.description}): applyRecoveryPoint has no {self.instance_type} input and ASR offers it"
             " (ChangePit) only after a failover to Azure (InMageAzureV2, InMageRcm). To fail back to another point,"
             " do not commit: cancel the failover where ASR offers it (CancelFailover) and fail back again with"
