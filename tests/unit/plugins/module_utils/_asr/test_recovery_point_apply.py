@@ -193,7 +193,7 @@ def test_a_plan_changes_each_member_once_and_skips_those_already_there():
     resources = resources_for(first, second)
     resources.plans = _plan(first, second)
     outcome = rpa.apply_plan(service(resources), "rp-web", request(), NOW)
-    assert [target.rsplit("/", 1)[-1] for target, _, _ in resources.posts] == ["web-win-01"]
+    assert [target.rsplit("/", 1)[-1] for target, _action, _body in resources.posts] == ["web-win-01"]
     assert outcome.changed
     assert outcome.extra["items"]["web-win-01"]["changed"] is True
     assert outcome.extra["items"]["web-lin-02"]["changed"] is False
