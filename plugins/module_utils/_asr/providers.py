@@ -105,6 +105,26 @@ class ReplicationProvider:
     def reprotect_input(self, targets: ReprotectTargets) -> dict:
         raise NotImplementedError
 
+    # Change of recovery point before the commit (applyRecoveryPoint, offered as ChangePit). The REST spec has
+    # provider inputs for InMageAzureV2 and InMageRcm only; PowerShell refuses InMage and InMageRcmFailback
+    # (docs/asr-contract.md): a failback's point cannot be changed.
+    changes_point = False
+
+    def point_change_refusal(self) -> str | None:
+        """Why the recovery point of this provider's failover cannot be changed before its commit; None when it can."""
+        if self.changes_point:
+            return None
+        return (
+            f"Azure Site Recovery cannot change the recovery point of {self.instance_type} failovers"
+            f" ({self.description}): applyRecoveryPoint has no {self.instance_type} input and ASR offers it"
+            " (ChangePit) only after a failover to Azure (InMageAzureV2, InMageRcm). To fail back to another point,"
+            " do not commit: cancel the failover where ASR offers it (CancelFailover) and fail back again with"
+            " asr_failover recovery_point=latest_app_consistent (or another point)"
+        )
+
+    def apply_point_input(self, choice: RecoveryPointChoice) -> dict:
+        raise AsrError(self.point_change_refusal() or f"{self.instance_type}: no applyRecoveryPoint input")
+
 
 def _choice_kind(choice: RecoveryPointChoice) -> str:
     return CUSTOM if choice.request.is_specific else choice.request.kind
@@ -125,6 +145,12 @@ class _TowardAzure(ReplicationProvider):
         if _choice_kind(choice) == LATEST or choice.point is None:
             return None
         return choice.point["id"]
+
+    changes_point = True
+
+    def apply_point_input(self, choice: RecoveryPointChoice) -> dict:
+        # InMageAzureV2ApplyRecoveryPointInput has no field of its own (spec; what PowerShell sends).
+        return {"instanceType": self.instance_type}
 
     def plan_failover_input(self, choice_kind: str, multi_vm_sync: bool) -> dict:
         provider_input = super().plan_failover_input(choice_kind, multi_vm_sync)
@@ -216,6 +242,10 @@ class InMageRcm(_TowardAzure):
             }
         )
 
+    def apply_point_input(self, choice):
+        # InMageRcmApplyRecoveryPointInput requires the point's id again (spec; what PowerShell sends).
+        return {"instanceType": self.instance_type, "recoveryPointId": choice.point["id"]}
+
     def reprotect_input(self, targets):
         return _without_none(
             {
@@ -300,6 +330,11 @@ def failover_request(direction: str | None, kind: str, provider_input, shutdown_
         properties["sourceSiteOperations"] = "Required" if shutdown_source else "NotRequired"
     properties["providerSpecificDetails"] = provider_input
     return {"properties": properties}
+
+
+def apply_point_request(point_id: str, provider_input: dict) -> dict:
+    """The body of an applyRecoveryPoint POST: the point's ARM id and the provider input (both required)."""
+    return {"properties": {"recoveryPointId": point_id, "providerSpecificDetails": provider_input}}
 
 
 def reprotect_request(direction: str | None, provider_input: dict) -> dict:

@@ -37,6 +37,8 @@ _OTHER_SITE = {AVS: AZURE, AZURE: AVS}
 SCENARIOS = {
     "failover": {"unplannedfailover", "plannedfailover", "failover", "failback"},
     "commit": {"commit", "commitfailover", "failovercommit"},
+    # Not recorded: the emulator's name (ApplyRecoveryPoint), the allowed operation's (ChangePit), the display name's.
+    "change_point": {"applyrecoverypoint", "changepit", "changerecoverypoint"},
     "reprotect": {
         "switchreplicationgroupprotection",
         "switchprotection",

@@ -54,7 +54,7 @@ COMPUTE_API_VERSIONS = (
 )
 OFFAZURE_API_VERSIONS = ("2020-01-01", "2020-07-07", "2023-06-06")
 POWER_ACTIONS = {"start": "running", "restart": "running", "poweroff": "stopped", "deallocate": "deallocated"}
-FAULT_KINDS = ("http", "reset", "slow", "job_error", "stall_job", "tools_stay_disabled")
+FAULT_KINDS = ("http", "reset", "slow", "job_error", "stall_job", "tools_stay_disabled", "crash_point_broken")
 FILTER_CLAUSE = re.compile(r"\s*(\w+)\s+(eq|ne|ge|gt|le|lt)\s+('(?:[^']|'')*'|[^\s)]+)\s*(?:and\s+|$)", re.I)
 
 
@@ -904,8 +904,8 @@ class EmulatorApp:
             return "an http fault needs status 429, 500, 502, 503 or 504"
         if kind == "job_error" and not body.get("code"):
             return "a job_error fault needs the ASR error code, e.g. {'code': '78093'}"
-        if kind == "tools_stay_disabled" and not body.get("vm"):
-            return "a tools_stay_disabled fault needs the VM name"
+        if kind in ("tools_stay_disabled", "crash_point_broken") and not body.get("vm"):
+            return f"a {kind} fault needs the VM name"
         if body.get("route"):
             try:
                 re.compile(body["route"])

@@ -362,6 +362,23 @@ class Engine:
             for f in self.state["faults"]
         )
 
+    def broken_at_point(self, item: dict[str, Any], point: dict[str, Any] | None) -> bool:
+        """The `crash_point_broken` fault: the VM failed back at a crash-consistent point does not come up right
+        (its VMware Tools stay off, so the runbook's verification fails); at an application-consistent point it does."""
+        if point is None or not any(
+            f["kind"] == "crash_point_broken" and f.get("vm", "").lower() == item["vm"].lower()
+            for f in self.state["faults"]
+        ):
+            return False
+        return self.point_kind(point["time"]) != "ApplicationConsistent"
+
+    def point_kind(self, moment: float) -> str:
+        return (
+            "ApplicationConsistent"
+            if moment % (self.topology.timing["app_consistent_minutes"] * 60) == 0
+            else ("CrashConsistent")
+        )
+
     # ---- jobs ----------------------------------------------------------------------------------------------------
     def _start_job(
         self,
@@ -580,7 +597,8 @@ class Engine:
                 item["booted"]["avs"] = end + self._boot_seconds()
                 if azure_vm:
                     azure_vm["power"] = "deallocated"
-                self.coupling.vm_failed_back(item["vm"], item["os"], self.tools_stay_disabled(item["vm"]))
+                tools_off = self.tools_stay_disabled(item["vm"]) or self.broken_at_point(item, details.get("rp"))
+                self.coupling.vm_failed_back(item["vm"], item["os"], tools_off)
             else:
                 item["booted"]["azure"] = end + self._boot_seconds()
                 self._create_azure_vm(item, end)
@@ -599,7 +617,14 @@ class Engine:
             else:
                 self.state["azure_vms"].pop(item["vm"], None)
         elif kind == "ApplyRecoveryPoint":
+            # Only offered after a failover to Azure (forward leg): the Azure VM restarts on the new point; the AVS
+            # side (the source VM, shut down or not by the failover) is untouched.
             item["failover_rp"] = details["rp"]["id"]
+            item["booted"]["azure"] = end + self._boot_seconds()
+            if azure_vm:
+                azure_vm.update(
+                    {"power": "running", "booted": item["booted"]["azure"], "recovery_point": item["failover_rp"]}
+                )
         elif kind == "SwitchReplicationGroupProtection":
             if phase == "commit_pending":
                 self._commit(item)  # the reprotect job's "Committing failover" task

@@ -207,14 +207,33 @@ def cancel_failover(engine: Engine, item: dict[str, Any]) -> dict[str, Any]:
     return _submit(engine, "CancelFailover", [item], {item["name"]: {}}, None)
 
 
+# The providers with an ApplyRecoveryPointProviderSpecificInput (REST spec) among the VMware ones: the failover
+# providers toward Azure. InMage and InMageRcmFailback (failback) have none, and never offer ChangePit.
+APPLY_POINT_PROVIDERS = ("InMageAzureV2", "InMageRcm")
+
+
 def apply_recovery_point(engine: Engine, item: dict[str, Any], body: Any) -> dict[str, Any]:
-    """Change the recovery point of a failover that is not committed yet (allowed operation ChangePit)."""
+    """Change the recovery point of a failover to Azure that is not committed yet (allowed operation ChangePit).
+
+    Spec: ApplyRecoveryPointInputProperties {recoveryPointId, providerSpecificDetails (required)};
+    InMageRcmApplyRecoveryPointInput requires recoveryPointId too (PowerShell sends the same id in both)."""
     props = _properties(body)
     view = _check_allowed(engine, item, "ChangePit")
-    _required_fields(props, ("recoveryPointId",), "ApplyRecoveryPointInput")
-    provider = props.get("providerSpecificDetails")
-    if provider is not None:
-        _provider(props, view["instanceType"], "apply recovery point")
+    _required_fields(props, ("recoveryPointId", "providerSpecificDetails"), "ApplyRecoveryPointInput")
+    instance_type = view["instanceType"]
+    provider = _provider(props, instance_type, "apply recovery point")
+    if instance_type not in APPLY_POINT_PROVIDERS:
+        raise refused(
+            "UnsupportedReplicationProvider",
+            f"Apply recovery point is not supported for the replication provider '{instance_type}'.",
+        )
+    if instance_type == "InMageRcm":
+        _required_fields(provider, ("recoveryPointId",), "InMageRcmApplyRecoveryPointInput")
+        if str(provider["recoveryPointId"]).lower() != str(props["recoveryPointId"]).lower():
+            raise refused(
+                "InvalidParameter",
+                "providerSpecificDetails.recoveryPointId must be the recovery point of properties.recoveryPointId.",
+            )
     point = _point_by_id(engine, item, props["recoveryPointId"])
     return _submit(engine, "ApplyRecoveryPoint", [item], {item["name"]: {"rp": point}}, None)
 

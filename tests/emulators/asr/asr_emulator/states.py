@@ -35,7 +35,6 @@ RUNNING_STAGES: dict[tuple[str, str], str] = {
     ("reverse", "PlannedFailover"): "failback_running",
     ("reverse", "CommitFailover"): "failback_commit_running",
     ("reverse", "CancelFailover"): "failback_cancel_running",
-    ("reverse", "ApplyRecoveryPoint"): "failback_recovery_point_change_running",
     ("reverse", "SwitchReplicationGroupProtection"): "reprotect_to_azure_running",
     ("forward", "UnplannedFailover"): "failover_to_azure_running",
     ("forward", "PlannedFailover"): "failover_to_azure_running",
@@ -67,7 +66,6 @@ AVS_ACTIVE_STAGES = frozenset(
         "failback_commit_pending",
         "failback_committed",
         "failback_commit_running",
-        "failback_recovery_point_change_running",
         "reprotect_to_azure_running",
         "forward_initial_replication",
         "forward_waiting_for_recovery_point",
@@ -117,7 +115,14 @@ STATES: dict[tuple[str, str, str], tuple[str, str, str, tuple[str, ...]]] = {
         "Protected",
         ("UnplannedFailover", "DisableProtection"),
     ),  # (recorded)
-    ("classic", "reverse", "commit_pending"): UNPLANNED_COMMIT_PENDING,  # (InMageRcm's, recorded, applied to InMage)
+    # InMageRcm's recorded state applied to InMage, without ChangePit: ASR has no InMage input for applyRecoveryPoint
+    # (REST spec) and PowerShell refuses InMage items (issue 15), so a classic failback cannot change its point.
+    ("classic", "reverse", "commit_pending"): (
+        "Recovery",
+        "UnplannedFailoverCommitPendingStatesBegin",
+        "Failover completed",
+        ("CompleteMigration", "Commit", "DisableProtection", "SwitchProtection"),
+    ),
     ("classic", "reverse", "committed"): COMMITTED,  # (recorded)
     ("classic", "forward", "ir"): IR,
     ("classic", "forward", "waiting"): WAITING,
@@ -274,9 +279,11 @@ def job_tasks(kind: str, architecture: str, leg: str, context: dict[str, Any]) -
             _task(None, "VmCancelFailover", "Cancel failover", 0.7),
         ]
     if kind == "ApplyRecoveryPoint":
+        # Offered after a failover to Azure only: the Azure VM is re-created from the new point and started.
         return [
-            _task(None, "VmChangePitPrerequisitesCheck", "Prerequisite check", 0.3),
-            _task(None, "VmChangePit", "Change recovery point", 0.7),
+            _task(None, "VmChangePitPrerequisitesCheck", "Prerequisite check", 0.2),
+            _task(None, "VmChangePit", "Change recovery point", 0.6),
+            _task(None, "VmFoStartVmOnSecondary", "Starting Azure virtual machine", 0.2),
         ]
     if kind == "SwitchReplicationGroupProtection":
         classic = architecture == "classic"

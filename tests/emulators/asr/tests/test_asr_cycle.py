@@ -8,7 +8,9 @@ from asr_support import FAILBACK_LATEST, RG, VAULT, reprotect_to_avs, reprotect_
 from azure.core.exceptions import HttpResponseError
 
 AGENT_NOT_REGISTERED = "78205"
-COMMIT_PENDING_OPERATIONS = ["CompleteMigration", "Commit", "DisableProtection", "ChangePit", "SwitchProtection"]
+# A classic failback (InMage) is not offered ChangePit: ASR has no InMage input for applyRecoveryPoint (issue 15).
+COMMIT_PENDING_OPERATIONS = ["CompleteMigration", "Commit", "DisableProtection", "SwitchProtection"]
+TO_AZURE_PENDING_OPERATIONS = ["CompleteMigration", "Commit", "DisableProtection", "ChangePit", "SwitchProtection"]
 COMMITTED_OPERATIONS = ["CompleteMigration", "DisableProtection", "SwitchProtection"]
 
 
@@ -219,20 +221,82 @@ def test_reprotect_of_a_stopped_azure_vm_fails_with_78093_until_it_runs_and_its_
     assert state_of(estate.item(vm)) == ("InMage", "Primary", "InitialReplicationInProgress")
 
 
-def test_change_recovery_point_before_commit(asr, estate):
-    vm = "web-win-01"
+def _failed_over_to_azure(emulator, asr, estate, vm: str):
+    """Fail the VM back, commit, reprotect it to Azure, then fail it over to Azure: commit pending in Azure
+    (InMageAzureV2)."""
     asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), FAILBACK_LATEST).result()
+    asr.replication_protected_items.begin_failover_commit(*estate.args(vm)).result()
+    _reprotect_after_agent_window(emulator, asr, estate, vm, reprotect_to_azure(estate))
+    emulator.advance(120)  # initial replication, then 90 minutes of points: at least one application-consistent
+    to_azure = {
+        "properties": {
+            "failoverDirection": "PrimaryToRecovery",
+            "sourceSiteOperations": "Required",
+            "providerSpecificDetails": {"instanceType": "InMageAzureV2"},
+        }
+    }
+    return asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), to_azure).result()
+
+
+def test_change_recovery_point_before_commit_of_a_failover_to_azure(emulator, asr, estate):
+    vm = "app-lin-05"
+    item = _failed_over_to_azure(emulator, asr, estate, vm)
+    assert item.properties.allowed_operations == TO_AZURE_PENDING_OPERATIONS
+    first_point = item.properties.failover_recovery_point_id
+    booted_before = emulator.control("GET", "state")["items"][vm]["booted"]
+    vcenter_calls = len(emulator.control("GET", "metrics")["vcenter"]["calls"])
     points = sorted(
         asr.recovery_points.list_by_replication_protected_items(*estate.args(vm)),
         key=lambda p: p.properties.recovery_point_time,
     )
     older = next(p for p in reversed(points) if p.properties.recovery_point_type == "ApplicationConsistent")
-    body = {"properties": {"recoveryPointId": older.id}}
+    assert older.id.lower() != first_point.lower()
+    body = {"properties": {"recoveryPointId": older.id, "providerSpecificDetails": {"instanceType": "InMageAzureV2"}}}
     item = asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body).result()
-    assert item.properties.protection_state == "UnplannedFailoverCommitPendingStatesBegin"
+    assert state_of(item) == ("InMageAzureV2", "Recovery", "UnplannedFailoverCommitPendingStatesBegin")
+    assert item.properties.failover_recovery_point_id == older.id
     (job,) = asr.replication_jobs.list(RG, VAULT, filter="scenarioName eq 'ApplyRecoveryPoint'")
+    job = asr.replication_jobs.get(RG, VAULT, job.name)
     assert job.properties.state == "Succeeded"
+    assert [task.name for task in job.properties.tasks] == [
+        "VmChangePitPrerequisitesCheck",
+        "VmChangePit",
+        "VmFoStartVmOnSecondary",
+    ]
+    state = emulator.control("GET", "state")
+    # The Azure VM restarted on the new point; the AVS side was not touched.
+    assert state["items"][vm]["booted"]["azure"] > booted_before["azure"]
+    assert state["items"][vm]["booted"]["avs"] == booted_before["avs"]
+    assert state["azure_vms"][vm]["power"] == "running"
+    assert len(emulator.control("GET", "metrics")["vcenter"]["calls"]) == vcenter_calls
     asr.replication_protected_items.begin_failover_commit(*estate.args(vm)).result()
+    with pytest.raises(HttpResponseError) as caught:
+        asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body)
+    assert caught.value.error.code == "OperationNotAllowed"
+
+
+def test_apply_recovery_point_needs_the_provider_input_of_the_spec(emulator, asr, estate):
+    vm = "app-lin-05"
+    item = _failed_over_to_azure(emulator, asr, estate, vm)
+    point = item.properties.failover_recovery_point_id
+    for body, code in (
+        ({"properties": {"recoveryPointId": point}}, "RequiredProviderFieldMissing"),
+        (
+            {"properties": {"recoveryPointId": point, "providerSpecificDetails": {"instanceType": "InMage"}}},
+            "InvalidProviderInput",
+        ),
+    ):
+        with pytest.raises(HttpResponseError) as caught:
+            asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body)
+        assert caught.value.error.code == code
+
+
+def test_a_failback_is_not_offered_a_change_of_recovery_point(asr, estate):
+    vm = "web-win-01"
+    item = asr.replication_protected_items.begin_unplanned_failover(*estate.args(vm), FAILBACK_LATEST).result()
+    assert "ChangePit" not in item.properties.allowed_operations
+    point = next(iter(asr.recovery_points.list_by_replication_protected_items(*estate.args(vm))))
+    body = {"properties": {"recoveryPointId": point.id, "providerSpecificDetails": {"instanceType": "InMage"}}}
     with pytest.raises(HttpResponseError) as caught:
         asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body)
     assert caught.value.error.code == "OperationNotAllowed"

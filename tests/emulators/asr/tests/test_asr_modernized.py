@@ -203,3 +203,47 @@ def test_modernized_202s_carry_signed_urls_and_no_retry_after(fresh):
     for parameter in ("api-version=", "&t=", "&c=", "&s=", "&h="):
         assert parameter in location and parameter in response.headers["Azure-AsyncOperation"]
     assert fresh.raw("GET", location, params={}).status_code == 202
+
+
+def test_crash_point_broken_fault_fails_the_crash_consistent_failback_and_not_the_app_consistent_one(fresh):
+    """The scenario of issue 15: at the latest (crash-consistent) point the Windows VM's tools stay off in AVS, so the
+    runbook's verification fails; cancelled and failed back at the application-consistent point, it comes up."""
+    client = fresh.client()
+    estate = Estate(client, MODERN_VAULT)
+    vm = "web-win-01"
+    fresh.control("POST", "faults", {"kind": "crash_point_broken", "vm": vm})
+    scale = fresh.control("GET", "clock")["time_scale"]
+    fresh.control("POST", "clock", {"time_scale": 86400})  # frozen: the newest point stays the newest until submitted
+    newest = max(
+        client.recovery_points.list_by_replication_protected_items(*estate.args(vm)),
+        key=lambda point: point.properties.recovery_point_time,
+    )
+    if newest.properties.recovery_point_type == "ApplicationConsistent":
+        fresh.advance(5)  # the next point is crash-consistent: the test does not depend on the time it runs at
+    poller = client.replication_protected_items.begin_planned_failover(*estate.args(vm), PLANNED_FAILBACK)
+    fresh.control("POST", "clock", {"time_scale": scale})
+
+    def failed_back_calls():
+        return [
+            call for call in fresh.control("GET", "metrics")["vcenter"]["calls"] if call[:2] == ["vm_failed_back", vm]
+        ]
+
+    # The coupling's log outlives resets and the metrics show its last 50 calls: compare the newest call only.
+    poller.result()
+    assert failed_back_calls()[-1] == ["vm_failed_back", vm, "windows", True]  # tools stay off: verification fails
+    client.replication_protected_items.begin_failover_cancel(*estate.args(vm)).result()
+    app_consistent = {
+        "properties": {
+            "providerSpecificDetails": {
+                "instanceType": "InMageRcmFailback",
+                "recoveryPointType": "ApplicationConsistent",
+            }
+        }
+    }
+    client.replication_protected_items.begin_planned_failover(*estate.args(vm), app_consistent).result()
+    assert failed_back_calls()[-1] == ["vm_failed_back", vm, "windows", False]
+
+
+def test_crash_point_broken_fault_needs_a_vm(fresh):
+    with pytest.raises(Exception, match="400"):
+        fresh.control("POST", "faults", {"kind": "crash_point_broken"})

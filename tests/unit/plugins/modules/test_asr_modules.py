@@ -11,6 +11,7 @@ from ansible_collections.avsdr.site_recovery.plugins.modules import (
     asr_commit,
     asr_failover,
     asr_job_info,
+    asr_recovery_point_apply,
     asr_reprotect,
 )
 
@@ -26,26 +27,37 @@ def run_failing(module, args, capsys) -> dict:
     return result
 
 
-@pytest.mark.parametrize("module", [asr_failover, asr_commit, asr_reprotect])
+ACTION_MODULES = [asr_failover, asr_commit, asr_reprotect, asr_recovery_point_apply]
+
+
+@pytest.mark.parametrize("module", ACTION_MODULES)
 def test_one_target_is_required(module, capsys):
     result = run_failing(module, VAULT, capsys)
     assert "one of the following is required: protected_item, recovery_plan" in result["msg"]
 
 
-@pytest.mark.parametrize("module", [asr_failover, asr_commit, asr_reprotect])
+@pytest.mark.parametrize("module", ACTION_MODULES)
 def test_item_and_plan_exclude_each_other(module, capsys):
     result = run_failing(module, {**VAULT, "protected_item": "a", "recovery_plan": "b"}, capsys)
     assert "mutually exclusive: protected_item|recovery_plan" in result["msg"]
 
 
-def test_custom_recovery_point_needs_its_id(capsys):
-    result = run_failing(asr_failover, {**VAULT, "protected_item": "a", "recovery_point": "custom"}, capsys)
+@pytest.mark.parametrize("module", [asr_failover, asr_recovery_point_apply])
+def test_custom_recovery_point_needs_its_id(module, capsys):
+    result = run_failing(module, {**VAULT, "protected_item": "a", "recovery_point": "custom"}, capsys)
     assert "recovery_point is custom but all of the following are missing: recovery_point_id" in result["msg"]
 
 
-def test_point_id_and_time_exclude_each_other(capsys):
+@pytest.mark.parametrize("module", [asr_failover, asr_recovery_point_apply])
+def test_point_id_and_time_exclude_each_other(module, capsys):
     args = {**VAULT, "protected_item": "a", "recovery_point_id": "p", "recovery_point_time": "2026-01-01T00:00:00Z"}
-    assert "mutually exclusive" in run_failing(asr_failover, args, capsys)["msg"]
+    assert "mutually exclusive" in run_failing(module, args, capsys)["msg"]
+
+
+def test_an_unreadable_max_data_loss_is_refused_with_its_name(capsys):
+    args = {**VAULT, "protected_item": "web-01", "max_data_loss": "soon"}
+    result = run_failing(asr_recovery_point_apply, args, capsys)
+    assert result["msg"].startswith("VM web-01: max_data_loss: cannot read duration 'soon'")
 
 
 def test_unknown_direction_is_rejected(capsys):
