@@ -121,7 +121,7 @@ def main():
     def work():
         resources = resources_for(module)
         item = resources.find_item(module.params["protected_item"])
-        points = resources.list_recovery_points(item)
+        points, served_at = resources.read_recovery_points(item)
         result = {
             "changed": False,
             "protected_item": {"id": item["id"], "friendly_name": item.get("friendly_name")},
@@ -129,7 +129,9 @@ def main():
         }
         if module.params["recovery_point"]:
             max_data_loss = duration_param(module, "max_data_loss")
-            result.update(recovery_point_judgement(item, points, module.params["recovery_point"], max_data_loss))
+            result.update(
+                recovery_point_judgement(item, points, module.params["recovery_point"], max_data_loss, served_at)
+            )
         return result
 
     run_module(module, work)
