@@ -533,7 +533,12 @@ def failback_report_markdown(summary) -> str:
         f"**{len(vms)} VMs:** {totals}"
         + (" - **check mode: nothing was changed**" if summary.get("check_mode") else ""),
         "",
-        f"Started {_md(_clock(_time(summary.get('started_at'))))}, finished {_md(_clock(_time(summary.get('finished_at'))))}"
+        (
+            f"Started {_md(_clock(_time(summary.get('started_at'))))}, finished"
+            if summary.get("started_at")
+            else "Finished"
+        )
+        + f" {_md(_clock(_time(summary.get('finished_at'))))}"
         + (f", AWX job {_md(summary.get('awx_job_id'))}" if summary.get("awx_job_id") else ""),
         "",
         "| VM | Plan | Outcome | Recovery point | Data loss | RTO | Jobs (failover / commit / reprotect) |",
