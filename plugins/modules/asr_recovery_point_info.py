@@ -87,6 +87,8 @@ chosen:
   description:
     - The point M(avsdr.site_recovery.asr_failover) would use for O(recovery_point) (C(id), C(name), C(time),
       C(type), C(data_loss_seconds), C(data_loss)); null when none fits.
+    - The data-loss window runs from the point to the time Azure answered (its C(Date) header), not to the
+      controller's clock.
   returned: when O(recovery_point) is set
   type: dict
 refusal:
