@@ -309,8 +309,8 @@ def _ticks(axis: tuple[datetime, datetime] | None, longest: float) -> list[tuple
     return [(0.0, "0 s"), (1.0, _duration(max(longest, 1.0)))]
 
 
-def _bar(x: float, y: float, w: float, bar: tuple, name: str) -> str:
-    phase, _, _, seconds, outcome, running = bar
+def _bar(x: float, y: float, w: float, segment: tuple, name: str) -> str:
+    phase, seconds, outcome, running = segment[0], segment[3], segment[4], segment[5]
     failed = _text(outcome).lower() in ("failed", "error", "refused")
     stroke = ' stroke="#cf222e" stroke-width="2"' if failed else ""
     label = PHASE_LABELS.get(phase, phase)
@@ -348,15 +348,15 @@ def _gantt(vm: dict, axis: tuple[datetime, datetime] | None, longest: float) -> 
     name = _text(vm.get("vm"))
     plot = GANTT_WIDTH - GANTT_LABEL - 60
     body = []
-    for index, bar in enumerate(bars):
-        phase, left, width, seconds, outcome, _ = bar
+    for index, segment in enumerate(bars):
+        phase, left, width, seconds, outcome = segment[:5]
         y = 4 + 18 * index
         x, w = GANTT_LABEL + left * plot, width * plot
         failed = _text(outcome).lower() in ("failed", "error", "refused")
         body.append(
             f'<text x="4" y="{y + 11}" font-size="11" fill="#1f2328">{_e(PHASE_LABELS.get(phase, phase))}</text>'
         )
-        body.append(_bar(x, y, w, bar, name))
+        body.append(_bar(x, y, w, segment, name))
         body.append(
             f'<text x="{x + max(w, 2.0) + 4:.1f}" y="{y + 11}" font-size="10" fill="#57606a">'
             f"{_e(_duration(seconds))}{' failed' if failed else ''}</text>"
@@ -374,8 +374,8 @@ def _run_chart(vms: list[dict], axis: tuple[datetime, datetime] | None, longest:
         name = _text(vm.get("vm"))
         colour = OUTCOME_COLORS.get(_text(vm.get("outcome")), "#57606a")
         body.append(f'<text x="4" y="{y + 11}" font-size="11" fill="{colour}" font-weight="600">{_e(name[:18])}</text>')
-        for bar in _bars(vm, axis, longest):
-            body.append(_bar(GANTT_LABEL + bar[1] * plot, y, bar[2] * plot, bar, name))
+        for segment in _bars(vm, axis, longest):
+            body.append(_bar(GANTT_LABEL + segment[1] * plot, y, segment[2] * plot, segment, name))
         loss = vm.get("data_loss_seconds")
         text = f"loss {_duration(loss)}" if _number(loss) is not None else _text(vm.get("outcome"))
         body.append(f'<text x="{GANTT_LABEL + plot + 8}" y="{y + 11}" font-size="11" fill="#1f2328">{_e(text)}</text>')
@@ -398,7 +398,7 @@ def failback_report_html(summary) -> str:
     vms = _vms(summary)
     counts = _counts(summary, vms)
     axis = _axis(vms)
-    longest = max([sum(seconds for _, seconds in _durations(vm)) for vm in vms] or [0.0])
+    longest = max([sum(pair[1] for pair in _durations(vm)) for vm in vms] or [0.0])
     started, finished = _time(summary.get("started_at")), _time(summary.get("finished_at"))
     out = [
         "<!DOCTYPE html>",
@@ -429,7 +429,7 @@ def failback_report_html(summary) -> str:
 
     legend = "".join(
         f'<span><i style="background:{PHASE_COLORS[phase]}"></i>{_e(PHASE_LABELS[phase])}</span>'
-        for phase in (PHASES if axis else [phase for _, phase in DURATION_PHASES])
+        for phase in (PHASES if axis else [pair[1] for pair in DURATION_PHASES])
     )
     axis_note = (
         f"Common time axis {_e(_clock(axis[0]))} to {_e(_clock(axis[1]))}."

@@ -115,7 +115,7 @@ def test_every_string_is_escaped_vm_names_are_user_input():
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;|*_`" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     parsed = Elements(page)
-    assert not [attrs for _, attrs in parsed.tags if any(name.startswith("on") for name in attrs)]
+    assert not [attrs for tag, attrs in parsed.tags if any(name.startswith("on") for name in attrs)]
     markdown = report.failback_report_markdown(summary)
     assert "<script" not in markdown and "<img" not in markdown
     row = next(line for line in markdown.splitlines() if "alert(&quot;" in line or 'alert("' in line)
