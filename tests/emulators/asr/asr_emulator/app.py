@@ -13,6 +13,7 @@ import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -164,6 +165,8 @@ class EmulatorApp:
             response = _json(500, {"error": {"code": "InternalServerError", "message": f"Emulator error: {exc!r}"}})
         self.requests[(request.method, route, str(response.status_code))] += 1
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+        # the service's clock, as every ARM answer carries it (uvicorn's own Date, real time, is turned off)
+        response.headers["Date"] = formatdate(self.engine.clock.now(), usegmt=True)
         await response(scope, receive, send)
 
     def _label(self, path: str) -> str:
