@@ -117,14 +117,22 @@ CASES = [
     ),
     bad("failover-no-target", "asr_failover", {}, "protected_item", "recovery_plan", vm=ARGSPEC),
     bad("failover-unknown-plan", "asr_failover", {"recovery_plan": "rp-nope"}, "rp-nope", vm=None),
+    # What was looked for and what to set; the emulator serves no vault listing, so the hint says what to check.
     bad(
-        "failover-unknown-vault", "asr_failover", {"protected_item": VM, "vault_name": "rsv-nope"}, "rsv-nope", vm=None
+        "failover-unknown-vault",
+        "asr_failover",
+        {"protected_item": VM, "vault_name": "rsv-nope"},
+        "vault 'rsv-nope' not found in resource group 'rg-avs-dr' of subscription '6f1f4c6e-",
+        "set vault_name (asr_vault_name in the runbook)",
+        "az resource list",
+        vm=None,
     ),
     bad(
         "failover-unknown-resource-group",
         "asr_failover",
         {"protected_item": VM, "resource_group": "rg-nope"},
-        "rg-nope",
+        "resource group 'rg-nope' (of vault 'rsv-avs-dr') not found in subscription '6f1f4c6e-",
+        "set resource_group (asr_resource_group in the runbook)",
         vm=None,
     ),
     bad(
