@@ -860,10 +860,11 @@ class EmulatorApp:
         if action == "metrics" and request.method == "GET":
             return JSONResponse(self.metrics())
         if action == "faults":
-            if request.method == "DELETE":
-                engine.state["faults"] = []
+            if request.method == "DELETE":  # ?kind=K removes only the faults of that kind
+                kind = request.query_params.get("kind")
+                engine.state["faults"] = [f for f in engine.state["faults"] if kind and f["kind"] != kind]
                 engine.save()
-                return JSONResponse({"faults": []})
+                return JSONResponse({"faults": engine.state["faults"]})
             if request.method == "GET":
                 return JSONResponse({"faults": engine.state["faults"]})
             if request.method == "POST":

@@ -73,6 +73,8 @@ def test_bad_fault_definitions_are_rejected(emulator):
     response = requests.post(f"{emulator.url}/_emulator/faults", json={"kind": "meteor"}, verify=emulator.ca, timeout=5)
     assert response.status_code == 400 and "kind must be one of" in response.json()["error"]
     emulator.control("POST", "faults", {"kind": "http", "status": 503})
+    stall = emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "Commit"})
+    assert emulator.control("DELETE", "faults?kind=http") == {"faults": [stall]}
     assert emulator.control("DELETE", "faults") == {"faults": []}
 
 
