@@ -140,7 +140,11 @@ class Estate:
         ]
         if check:
             command.append("--check")
-        env = {
+        return command, self.run_env()
+
+    def run_env(self) -> dict[str, str]:
+        """The environment of an ansible run against the estate: its credentials, the collection, plain output."""
+        return {
             **os.environ,
             **self.env,
             "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -151,7 +155,6 @@ class Estate:
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
             "AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
         }
-        return command, env
 
     def run(self, module: str, args: dict, check: bool = False) -> dict:
         command, env = self.module_command(module, args, check)
@@ -188,8 +191,7 @@ class Estate:
             f"--extra-vars={json.dumps(extra)}",
             "avsdr.site_recovery.failback",
         ]
-        _, env = self.module_command("asr_job_info", {})
-        env = {**env, "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "false"}
+        env = {**self.run_env(), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "false"}
         return command, env
 
     def start_playbook(self, limit: str, summary: Path, **extra_vars) -> subprocess.Popen:
