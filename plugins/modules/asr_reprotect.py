@@ -57,6 +57,9 @@ options:
     description:
       - ARM id of the cache/log storage account (required by modernized reprotect toward AVS).
       - Defaults to the one the item already replicates through, when its replication details name it.
+      - Sent by the modernized reprotect toward AVS and the classic reprotect toward Azure. The classic reprotect
+        toward AVS and the modernized reprotect toward Azure have no such input, so a value there is refused
+        instead of being ignored.
     type: str
   direction:
     description:

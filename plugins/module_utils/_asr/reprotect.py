@@ -97,6 +97,13 @@ def current_log_storage_account(item: dict) -> str | None:
 
 def resolve_targets(service: AsrService, item: dict, provider, request: ReprotectRequest):
     """Names -> ids from the item's fabric and the vault's policies, plus warnings about the process server."""
+    if request.log_storage_account_id and not provider.reprotect_takes_log_storage_account:
+        raise AsrError(
+            f"log_storage_account_id cannot be used to reprotect {describe(item)}: an {provider.instance_type} item"
+            f" ({provider.description} replication) is reprotected with {provider.reprotect_input_model}, which has"
+            " no log storage account, so the value would be ignored; remove log_storage_account_id"
+            " (reprotect_log_storage_account_id in the runbook) for this VM"
+        )
     resources = service.resources
     fabric = resources.get_fabric(item["fabric_name"])
     needs = set(provider.reprotect_required)

@@ -696,6 +696,23 @@ class Engine:
         job["stall_at"], job["suspend"] = None, False
         self.save()
 
+    def release_stalls(self) -> list[str]:
+        """Let every job a ``stall_job`` fault holds (InProgress or Suspended) carry on from its stalled task, as if
+        ASR had never paused it: a test holds a job, kills the run, then releases it once a re-run follows it."""
+        released = []
+        now = self.clock.now()
+        for name in self.state["active_jobs"]:
+            job = self.state["jobs"][name]
+            if job.get("final") or job.get("stall_at") is None:
+                continue
+            offset = self._offset(job, job["stall_at"])
+            if now - job["start"] > offset:
+                job["start"] = now - offset
+            job["stall_at"], job["suspend"] = None, False
+            released.append(name)
+        self.save()
+        return released
+
     def new_operation(self, job: dict[str, Any], kind: str) -> str:
         """A job action's operation (cancel, restart, resume). Submissions use the job's name as operation id."""
         op_id = str(uuid.uuid4())
