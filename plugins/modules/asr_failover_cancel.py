@@ -15,7 +15,7 @@ description:
     and the item is ready to fail over again; for a failback to AVS, the Azure VM is started again and the VM in AVS
     is powered off.
   - It is how a failback moves to another recovery point before the commit. ASR cannot change the point of a
-    failback (no C(ChangePit) for C(InMageRcmFailback) or C(InMage)): cancel it, then fail back again with
+    failback (no C(ChangePit) for C(InMageRcmFailback) or C(InMage)); cancel it, then fail back again with
     M(avsdr.site_recovery.asr_failover) and the point wanted.
   - ASR offers C(CancelFailover) after a modernized failback (C(InMageRcmFailback), recorded), not after a classic
     one (C(InMage)). The module refuses, naming the VM, its stage and what to do, when the failover is committed or
