@@ -57,4 +57,7 @@ demo: venv runbook-collection
 	  ansible-inventory -i $(DEMO_INVENTORY) --graph; \
 	  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) \
 	    $(DEMO_VARS_$(SCENARIO)) -e summary_report_file=$$EMULATORS_DIR/summary.json; \
-	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json",$(DEMO_SCENARIO_FILE))
+	  echo "demo: summary above; as JSON in $$EMULATORS_DIR/summary.json and as Markdown in $$EMULATORS_DIR/summary.md"\
+	  ,$(DEMO_SCENARIO_FILE))
+	@echo "demo: the failback report (open it in a browser):" \
+	  "$(RUNBOOK_EMULATORS)/$@-$(notdir $(basename $(DEMO_SCENARIO_FILE)))/summary.html"

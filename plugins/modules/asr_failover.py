@@ -79,6 +79,8 @@ options:
   max_data_loss:
     description:
       - Refuse the failover when the chosen recovery point is older than this (V(30m), V(1h30m), V(90s), or seconds).
+      - The age is measured on Azure's clock (the C(Date) of its answer with the recovery points), not the
+        controller's, so a skewed controller clock does not change the verdict.
     type: str
   shutdown_source:
     description:
@@ -173,6 +175,8 @@ recovery_point:
   description:
     - The recovery point used (id, name, time, type) and the data-loss window (C(data_loss_seconds),
       C(data_loss)). For a plan, a list with one entry per item (key C(item)).
+    - The window is measured on Azure's clock, up to the start of the failover job when one ran, else up to the
+      time Azure listed the points (check mode).
   returned: always
   type: raw
 diff:

@@ -87,6 +87,8 @@ chosen:
   description:
     - The point M(avsdr.site_recovery.asr_failover) would use for O(recovery_point) (C(id), C(name), C(time),
       C(type), C(data_loss_seconds), C(data_loss)); null when none fits.
+    - The data-loss window runs from the point to the time Azure answered (its C(Date) header), not to the
+      controller's clock.
   returned: when O(recovery_point) is set
   type: dict
 refusal:
@@ -121,7 +123,7 @@ def main():
     def work():
         resources = resources_for(module)
         item = resources.find_item(module.params["protected_item"])
-        points = resources.list_recovery_points(item)
+        points, served_at = resources.read_recovery_points(item)
         result = {
             "changed": False,
             "protected_item": {"id": item["id"], "friendly_name": item.get("friendly_name")},
@@ -129,7 +131,9 @@ def main():
         }
         if module.params["recovery_point"]:
             max_data_loss = duration_param(module, "max_data_loss")
-            result.update(recovery_point_judgement(item, points, module.params["recovery_point"], max_data_loss))
+            result.update(
+                recovery_point_judgement(item, points, module.params["recovery_point"], max_data_loss, served_at)
+            )
         return result
 
     run_module(module, work)

@@ -57,6 +57,9 @@ options:
     description:
       - ARM id of the cache/log storage account (required by modernized reprotect toward AVS).
       - Defaults to the one the item already replicates through, when its replication details name it.
+      - Sent by the modernized reprotect toward AVS and the classic reprotect toward Azure. The classic reprotect
+        toward AVS and the modernized reprotect toward Azure have no such input, so a value there is refused
+        instead of being ignored.
     type: str
   direction:
     description:
@@ -80,6 +83,13 @@ options:
         (V(20m), V(900s), or seconds).
     type: str
     default: 20m
+  heartbeat_max_age:
+    description:
+      - The module warns about the process server when its last heartbeat is older than this.
+      - A duration such as V(30m), V(2h), V(1h30m) or a number of seconds; the same reading as
+        O(avsdr.site_recovery.asr_fabric_info#module:heartbeat_max_age).
+    type: str
+    default: 30m
   wait:
     description:
       - Wait for each reprotect job to finish. With V(false) the job is returned once accepted (failed jobs are then
@@ -197,6 +207,7 @@ def main():
         argument_spec=action_argument_spec(
             direction={"type": "str", "choices": ["auto", "to_primary", "to_recovery"], "default": "auto"},
             agent_registration_timeout={"type": "str", "default": "20m"},
+            heartbeat_max_age={"type": "str", "default": "30m"},
             ahead_of_commit={"type": "bool", "default": False},
             **{name: {"type": "str"} for name in NAMED_INPUTS},
         ),
@@ -210,6 +221,7 @@ def main():
             ahead_of_commit=params["ahead_of_commit"],
             direction=params["direction"],
             agent_registration_timeout=duration_param(module, "agent_registration_timeout"),
+            heartbeat_max_age=duration_param(module, "heartbeat_max_age"),
             **{name: params[name] for name in NAMED_INPUTS},
         )
 

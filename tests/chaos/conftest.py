@@ -53,9 +53,15 @@ def _state(pid: str) -> str:
 class Estate:
     """The emulators of the chaos run, their control API and a way to run the collection's modules."""
 
+    # Real seconds per emulated second between the cases' own clock moves: a tenth of the harness's default (0.01),
+    # so that the jobs that are not the point of a case (a failover under a transport fault) do not cost real time.
+    # Nothing races the clock: what a case must catch running is held by a fault or by a frozen clock.
+    time_scale = 0.001
+
     def __init__(self, directory: Path):
         self.directory = directory
         self.settings = {
+            "ASR_TIME_SCALE": str(self.time_scale),
             "EMULATORS_DIR": str(directory),
             "ASR_EMULATOR_PORT": str(free_port()),
             "VCSIM_PORT": str(free_port()),
@@ -134,7 +140,11 @@ class Estate:
         ]
         if check:
             command.append("--check")
-        env = {
+        return command, self.run_env()
+
+    def run_env(self) -> dict[str, str]:
+        """The environment of an ansible run against the estate: its credentials, the collection, plain output."""
+        return {
             **os.environ,
             **self.env,
             "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -145,7 +155,6 @@ class Estate:
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
             "AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
         }
-        return command, env
 
     def run(self, module: str, args: dict, check: bool = False) -> dict:
         command, env = self.module_command(module, args, check)
@@ -163,6 +172,48 @@ class Estate:
             cwd=REPO,
             start_new_session=True,  # its own process group: a SIGKILL of the run reaches the module too
         )
+
+    # ---- the runbook playbook ---------------------------------------------------------------------------------------
+    def playbook_command(self, limit: str, summary: Path, **extra_vars) -> tuple[list[str], dict]:
+        """``ansible-playbook avsdr.site_recovery.failback`` on the avs-demo inventory, as an operator runs it; its
+        summary goes to ``summary`` (JSON). The jobs are polled every second (the defaults are 30 s)."""
+        extra = {
+            "failback_poll_interval": 1,
+            "reprotect_poll_interval": 1,
+            "summary_report_file": str(summary),
+            **extra_vars,
+        }
+        command = [
+            str(VENV_BIN / "ansible-playbook"),
+            f"--inventory={REPO / 'inventory' / 'avs-demo.yml'}",
+            f"--limit={limit}",
+            "--forks=10",
+            f"--extra-vars={json.dumps(extra)}",
+            "avsdr.site_recovery.failback",
+        ]
+        env = {**self.run_env(), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "false"}
+        return command, env
+
+    def start_playbook(self, limit: str, summary: Path, **extra_vars) -> subprocess.Popen:
+        command, env = self.playbook_command(limit, summary, **extra_vars)
+        with open(summary.with_suffix(".log"), "a") as log:  # the run writes to its own copy of the descriptor
+            return subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=REPO, start_new_session=True
+            )
+
+    def run_playbook(self, limit: str, summary: Path, **extra_vars) -> tuple[int, dict, str]:
+        """Run the playbook to its end: (exit code, the summary it wrote, its output)."""
+        summary.unlink(missing_ok=True)
+        running = self.start_playbook(limit, summary, **extra_vars)
+        code = running.wait(timeout=900)
+        output = summary.with_suffix(".log").read_text()
+        report = json.loads(summary.read_text()) if summary.exists() else {}
+        return code, report, output
+
+    def kill_run(self, running: subprocess.Popen) -> None:
+        """SIGKILL the run and everything it started (its own process group), as a crash of the controller would."""
+        os.killpg(running.pid, signal.SIGKILL)
+        running.wait()
 
     def wait_for(self, predicate, what: str, timeout: float = 120.0) -> None:
         """Poll the emulator (not a race with a job: the job cannot finish while the clock is frozen)."""

@@ -12,9 +12,12 @@ WAIT = {"poll_interval": 1, "wait_timeout": 60}
 REPROTECT = {"protected_item": IN_AZURE, "process_server": "ps-azure-01", **WAIT}
 # Every reprotect input valid up to the one a case gets wrong (the module checks them in this order).
 REPROTECT_MT = {**REPROTECT, "master_target": "mt-avs-01"}
-# Not in the table: log_storage_account_id on a classic Azure -> AVS reprotect, which does not use it and ignores any
-# value (the reprotect was submitted with "bucket"); it is only read for the modernized architecture.
 REPROTECT_ALL = {**REPROTECT_MT, "retention_drive": "F:\\", "datastore": "vsanDatastore"}
+# The classic reprotect toward AVS (InMageReprotectInput) has no log storage account: refused, no longer ignored.
+LOG_STORAGE_ACCOUNT = (
+    "/subscriptions/6f1f4c6e-0000-4000-8000-00000000a5d1/resourceGroups/rg-avs-dr"
+    "/providers/Microsoft.Storage/storageAccounts/logsa"
+)
 # Ansible validates types and choices before the module runs: its message names the input and the valid values,
 # not the VM (the module has not read any yet).
 ARGSPEC = None
@@ -114,14 +117,22 @@ CASES = [
     ),
     bad("failover-no-target", "asr_failover", {}, "protected_item", "recovery_plan", vm=ARGSPEC),
     bad("failover-unknown-plan", "asr_failover", {"recovery_plan": "rp-nope"}, "rp-nope", vm=None),
+    # What was looked for and what to set; the emulator serves no vault listing, so the hint says what to check.
     bad(
-        "failover-unknown-vault", "asr_failover", {"protected_item": VM, "vault_name": "rsv-nope"}, "rsv-nope", vm=None
+        "failover-unknown-vault",
+        "asr_failover",
+        {"protected_item": VM, "vault_name": "rsv-nope"},
+        "vault 'rsv-nope' not found in resource group 'rg-avs-dr' of subscription '6f1f4c6e-",
+        "set vault_name (asr_vault_name in the runbook)",
+        "az resource list",
+        vm=None,
     ),
     bad(
         "failover-unknown-resource-group",
         "asr_failover",
         {"protected_item": VM, "resource_group": "rg-nope"},
-        "rg-nope",
+        "resource group 'rg-nope' (of vault 'rsv-avs-dr') not found in subscription '6f1f4c6e-",
+        "set resource_group (asr_resource_group in the runbook)",
         vm=None,
     ),
     bad(
@@ -201,6 +212,15 @@ CASES = [
         {**REPROTECT, "agent_registration_timeout": "soon"},
         "agent_registration_timeout",
         "soon",
+        vm=IN_AZURE,
+    ),
+    bad(
+        "reprotect-log-storage-account-on-classic-to-avs",
+        "asr_reprotect",
+        {**REPROTECT_ALL, "log_storage_account_id": LOG_STORAGE_ACCOUNT},
+        "log_storage_account_id",
+        "InMageReprotectInput",
+        "remove",
         vm=IN_AZURE,
     ),
     bad("reprotect-direction-choice", "asr_reprotect", {**REPROTECT, "direction": "sideways"}, "direction", vm=ARGSPEC),

@@ -16,6 +16,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_
     RecoveryPointRequest,
     check_max_data_loss,
     choose_recovery_point,
+    data_loss_until,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
@@ -94,7 +95,8 @@ def failover_item(service: AsrService, reference: str, request: FailoverRequest,
         raise AsrError(f"{kind} failover of {describe(item)} is not possible now ({_state_summary(item)})")
     direction = provider.item_direction(item, request.direction)
     provider.validate_request(request.point_kind, "item")
-    choice = choose_recovery_point(resources.list_recovery_points(item), request.recovery_point, now)
+    points, served_at = resources.read_recovery_points(item)
+    choice = choose_recovery_point(points, request.recovery_point, now or served_at)
     check_max_data_loss(choice, request.max_data_loss, describe(item))
     body = failover_request(
         direction, kind, provider.item_failover_input(choice, request.shutdown_source), request.shutdown_source
@@ -107,7 +109,7 @@ def failover_item(service: AsrService, reference: str, request: FailoverRequest,
         request=_request_summary(item, ACTIONS[kind], kind, direction, body),
         job=job,
         attached=attached,
-        recovery_point=choice.as_result(),
+        recovery_point=data_loss_until(choice, job).as_result(),
     )
 
 
@@ -147,9 +149,8 @@ def failover_plan(service: AsrService, name: str, request: FailoverRequest, now:
     choices, without_points = {}, []
     for item in items:
         try:
-            choices[describe(item)] = choose_recovery_point(
-                resources.list_recovery_points(item), request.recovery_point, now
-            )
+            points, served_at = resources.read_recovery_points(item)
+            choices[describe(item)] = choose_recovery_point(points, request.recovery_point, now or served_at)
         except AsrError:
             without_points.append(describe(item))
     if without_points:
@@ -171,5 +172,8 @@ def failover_plan(service: AsrService, name: str, request: FailoverRequest, now:
         _request_summary(plan, ACTIONS[kind], kind, direction, body),
         job,
         attached,
-        recovery_point=[{"item": item_name, **choice.as_result()} for item_name, choice in sorted(choices.items())],
+        recovery_point=[
+            {"item": item_name, **data_loss_until(choice, job).as_result()}
+            for item_name, choice in sorted(choices.items())
+        ],
     )

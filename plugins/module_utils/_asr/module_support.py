@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import (
+    AsrError,
+    listed_vaults,
+    missing_vault_error,
+    missing_vault_kind,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize import parse_time
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import parse_duration
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources
@@ -91,10 +96,33 @@ def run_module(module, work) -> None:
     except AsrError as error:
         module.fail_json(msg=error.msg, **error.details)
     except AzureApiError as error:
-        module.fail_from(error)
+        module.fail_from(error, msg=missing_vault_message(module, error))
     for warning in result.pop("warnings", None) or []:
         module.warn(warning)
     module.exit_json(**result)
+
+
+VAULT_LIST_API_VERSION = "2023-04-01"
+
+
+def missing_vault_message(module, error: AzureApiError) -> str | None:
+    """For an unknown vault or resource group: what was looked for, what to set, and the subscription's vaults when
+    they can be listed (one ARM GET; any failure of it leaves the choices out). None for any other error."""
+    params = module.params
+    kind = missing_vault_kind(error, params["resource_group"], params["vault_name"])
+    if kind is None:
+        return None
+    subscription = module.subscription_id
+    try:
+        listing = module.arm.get_json(
+            f"/subscriptions/{subscription}/providers/Microsoft.RecoveryServices/vaults", VAULT_LIST_API_VERSION
+        )
+    except AzureApiError:
+        listing = None
+    refusal = missing_vault_error(
+        kind, params["resource_group"], params["vault_name"], subscription, listed_vaults(listing)
+    )
+    return f"{refusal.msg} ({error.code})"
 
 
 def run_on_target(module, build_request, on_item, on_plan) -> None:

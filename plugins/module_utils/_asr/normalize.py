@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 _ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
@@ -56,6 +57,20 @@ def parse_time(value) -> datetime | None:
     zone = match["zone"] or "Z"
     zone = "+00:00" if zone == "Z" else f"{zone[:3]}:{zone[-2:]}"
     return datetime.fromisoformat(f"{match['base']}.{fraction}{zone}").astimezone(timezone.utc)
+
+
+def parse_http_date(value) -> datetime | None:
+    """The time of an HTTP ``Date`` header (RFC 7231, e.g. ``Tue, 01 Dec 2026 00:15:05 GMT``) as an aware UTC
+    datetime; None when absent or unparsable."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def arm_parts(resource_id: str | None) -> dict:

@@ -59,6 +59,10 @@ class ReplicationProvider:
     reprotect_policy_type = ""  # instanceType of the policy the reprotect needs
     reprotect_required: tuple[str, ...] = ("process_server",)
     master_target_role = "master target"  # what the master_target option names for this provider
+    # The REST input model of this provider's reprotect, and whether it has a logStorageAccountId: where it has
+    # none, a log_storage_account_id is refused rather than silently dropped (issue 12).
+    reprotect_input_model = ""
+    reprotect_takes_log_storage_account = False
 
     def failover_kind(self, requested: str = "auto") -> str:
         if requested in (None, "auto"):
@@ -163,6 +167,7 @@ class InMageAzureV2(_TowardAzure):
     description = "classic, AVS to Azure"
     reprotect_policy_type = "InMage"
     reprotect_required = ("process_server", "master_target", "retention_drive")
+    reprotect_input_model = "InMageReprotectInput"
 
     def item_failover_input(self, choice, shutdown_source):
         return _without_none({"instanceType": self.instance_type, "recoveryPointId": self._point_id(choice)})
@@ -200,6 +205,8 @@ class InMage(ReplicationProvider):
     plan_direction = RECOVERY_TO_PRIMARY
     reprotect_policy_type = "InMageAzureV2"
     reprotect_required = ("process_server",)
+    reprotect_input_model = "InMageAzureV2ReprotectInput"
+    reprotect_takes_log_storage_account = True
 
     def item_failover_input(self, choice, shutdown_source):
         point_type = self._point_value(self.item_point_types, _choice_kind(choice), "item")
@@ -232,6 +239,8 @@ class InMageRcm(_TowardAzure):
     reprotect_policy_type = "InMageRcmFailback"
     reprotect_required = ("master_target", "datastore", "log_storage_account_id")
     master_target_role = "reprotect agent"
+    reprotect_input_model = "InMageRcmReprotectInput"
+    reprotect_takes_log_storage_account = True
 
     def item_failover_input(self, choice, shutdown_source):
         return _without_none(
@@ -277,6 +286,7 @@ class InMageRcmFailback(ReplicationProvider):
     reprotect_direction = None
     reprotect_policy_type = "InMageRcm"
     reprotect_required = ("process_server",)
+    reprotect_input_model = "InMageRcmFailbackReprotectInput"
 
     def item_direction(self, item, requested="auto"):
         if requested not in (None, "auto"):

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
@@ -99,8 +99,9 @@ def newest_first(points: list[dict]) -> list[dict]:
 def choose_recovery_point(points: list[dict], request: RecoveryPointRequest, now: datetime | None = None):
     """Pick the point ``request`` designates among ``points`` (normalized), newest first; refuse when none fits.
 
-    The data-loss window is measured from the newest moment known (now, or the newest point when the service's
-    clock runs ahead of ours) back to the chosen point.
+    The data-loss window is measured on the service's clock: ``now`` is the time the service gave with the points
+    (the ``Date`` of its answer), the controller's clock only when there is none. The newest point bounds it from
+    below, so that a clock behind the service's never makes the window negative.
     """
     ordered = newest_first(points)
     if not ordered:
@@ -131,9 +132,23 @@ def choose_recovery_point(points: list[dict], request: RecoveryPointRequest, now
             raise AsrError("the item has no application-consistent recovery point yet")
     else:
         chosen = ordered[0]
-    reference = max(now or datetime.now(timezone.utc), parse_time(ordered[0]["time"]))
-    loss = max(0.0, (reference - parse_time(chosen["time"])).total_seconds())
-    return RecoveryPointChoice(request, chosen, round(loss, 3), len(ordered))
+    loss = _window(now or datetime.now(timezone.utc), chosen, ordered[0])
+    return RecoveryPointChoice(request, chosen, loss, len(ordered))
+
+
+def _window(reference: datetime, chosen: dict, newest: dict) -> float:
+    reference = max(reference, parse_time(newest["time"]))
+    return round(max(0.0, (reference - parse_time(chosen["time"])).total_seconds()), 3)
+
+
+def data_loss_until(choice: RecoveryPointChoice, job: dict | None) -> RecoveryPointChoice:
+    """The window of ``choice`` measured up to the start of the failover job that used it, on the service's clock:
+    what was written after the point and before the failover started is lost. Unchanged when no job ran (check
+    mode) or the job has no start time."""
+    started = parse_time((job or {}).get("start_time"))
+    if started is None or not choice.point or parse_time(choice.point.get("time")) is None:
+        return choice
+    return replace(choice, data_loss_seconds=_window(started, choice.point, choice.point))
 
 
 def check_max_data_loss(choice: RecoveryPointChoice, max_data_loss: float | None, label: str) -> None:

@@ -11,6 +11,7 @@ within ``agent_registration_timeout``; any other failure stops at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric import (
@@ -62,6 +63,9 @@ class ReprotectRequest:
     log_storage_account_id: str | None = None
     direction: str = "auto"
     agent_registration_timeout: float = 1200.0
+    # A process server whose last heartbeat is older than this (seconds) is warned about; asr_fabric_info's
+    # heartbeat_max_age, so that a preflight and the reprotect judge the same heartbeat alike.
+    heartbeat_max_age: float = 1800.0
     # Check mode only: resolve the targets of the reprotect that will follow the failback and its commit, for an
     # item that is not reprotect-ready yet (a preflight), instead of refusing it.
     ahead_of_commit: bool = False
@@ -97,6 +101,13 @@ def current_log_storage_account(item: dict) -> str | None:
 
 def resolve_targets(service: AsrService, item: dict, provider, request: ReprotectRequest):
     """Names -> ids from the item's fabric and the vault's policies, plus warnings about the process server."""
+    if request.log_storage_account_id and not provider.reprotect_takes_log_storage_account:
+        raise AsrError(
+            f"log_storage_account_id cannot be used to reprotect {describe(item)}: an {provider.instance_type} item"
+            f" ({provider.description} replication) is reprotected with {provider.reprotect_input_model}, which has"
+            " no log storage account, so the value would be ignored; remove log_storage_account_id"
+            " (reprotect_log_storage_account_id in the runbook) for this VM"
+        )
     resources = service.resources
     fabric = resources.get_fabric(item["fabric_name"])
     needs = set(provider.reprotect_required)
@@ -104,7 +115,9 @@ def resolve_targets(service: AsrService, item: dict, provider, request: Reprotec
     process_server = None
     if request.process_server is not None or "process_server" in needs:
         process_server = resolve("process_server", request.process_server, process_servers(fabric))
-        warnings += health_warnings(process_server, "process server", fabric_now(fabric))
+        warnings += health_warnings(
+            process_server, "process server", fabric_now(fabric), timedelta(seconds=request.heartbeat_max_age)
+        )
     master_target = None
     if request.master_target is not None or "master_target" in needs:
         master_target = resolve(

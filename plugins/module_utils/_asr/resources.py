@@ -23,6 +23,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.normalize
     normalize_job,
     normalize_plan,
     normalize_recovery_point,
+    parse_http_date,
     to_plain,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry import (
@@ -159,12 +160,23 @@ class AsrResources:
             f" protected items: {', '.join(names[:30]) or 'none'}"
         )
 
-    @azure_operation("list the recovery points of {item[friendly_name]}")
     def list_recovery_points(self, item: dict) -> list[dict]:
+        return self.read_recovery_points(item)[0]
+
+    @azure_operation("list the recovery points of {item[friendly_name]}")
+    def read_recovery_points(self, item: dict):
+        """(points, the service's time of the answer): the ``Date`` header of the last page, None without one.
+        Data-loss windows are measured on the service's clock, not the controller's (clock skew)."""
+        dates = []
         pages = self.client.recovery_points.list_by_replication_protected_items(
-            *self._args, item["fabric_name"], item["protection_container_name"], item["protected_item_name"]
+            *self._args,
+            item["fabric_name"],
+            item["protection_container_name"],
+            item["protected_item_name"],
+            raw_response_hook=lambda response: dates.append(response.http_response.headers.get("Date")),
         )
-        return [normalize_recovery_point(point) for point in pages]
+        points = [normalize_recovery_point(point) for point in pages]
+        return points, parse_http_date(dates[-1] if dates else None)
 
     # ---- recovery plans ---------------------------------------------------------------------------------------
     @azure_operation("list the recovery plans of vault {self.vault_name}")

@@ -23,7 +23,9 @@ CONTRACT = failback_inputs.load_contract()
 RUN_OPTIONS = CONTRACT["failback_inputs_spec"]["options"]
 HOST_OPTIONS = CONTRACT["failback_host_vars_spec"]["options"]
 SURVEY = json.loads(failback_inputs.SURVEY.read_text())
-PLAYBOOK = yaml.safe_load((ROOT / "playbooks" / "failback.yml").read_text())[0]
+PLAYS = yaml.safe_load((ROOT / "playbooks" / "failback.yml").read_text())
+PLAYBOOK = PLAYS[0]
+RUN_VARS = yaml.safe_load((ROOT / "playbooks" / "vars" / "failback_run.yml").read_text())
 ROLES = ("preflight", "failback", "reprotect", "summary")
 # AWX's survey types and the keys its API reads (awx/api/views: JobTemplateSurveySpec._validate_spec_data).
 AWX_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
@@ -37,9 +39,10 @@ def _role_options(role: str) -> dict:
 def _wired_by_playbook() -> set[str]:
     """Role variables the playbook sets itself (include_role vars), so they are not inputs."""
     wired = set()
-    for task in PLAYBOOK["tasks"]:
-        if "ansible.builtin.include_role" in task:
-            wired.update(task.get("vars", {}))
+    for play in PLAYS:
+        for task in play["tasks"]:
+            if "ansible.builtin.include_role" in task:
+                wired.update(task.get("vars", {}))
     return wired
 
 
@@ -118,11 +121,11 @@ def test_lists_are_not_survey_questions():
 
 
 def test_the_playbook_validates_its_inputs_against_the_contract_first():
-    assert PLAYBOOK["vars_files"] == ["vars/failback_inputs.yml"]
+    assert all(play["vars_files"] == ["vars/failback_inputs.yml", "vars/failback_run.yml"] for play in PLAYS)
     first = PLAYBOOK["tasks"][0]
     assert "ansible.builtin.validate_argument_spec" in first
     assert first["ansible.builtin.validate_argument_spec"]["argument_spec"] == "{{ runbook_input_spec }}"
-    spec_expression = PLAYBOOK["vars"]["runbook_input_spec"]
+    spec_expression = RUN_VARS["runbook_input_spec"]
     assert "failback_inputs_spec.options" in spec_expression and "failback_host_vars_spec.options" in spec_expression
     assert "run_once" not in first, "inventory variables differ per host: every host is validated"
 
@@ -154,7 +157,7 @@ def test_the_contract_agrees_with_the_roles(role):
         role_default = spec.get("default")
         if spec.get("required") and not option.get("required"):
             # Optional for the run, required by the role: the playbook includes the role only when it is set.
-            include = next(task for task in PLAYBOOK["tasks"] if _includes(task, role))
+            include = next(task for play in PLAYS for task in play["tasks"] if _includes(task, role))
             assert any(name in condition for condition in include.get("when", [])), f"{name}: guard roles/{role}"
         elif isinstance(role_default, str) and "{{" in role_default:
             assert "default" not in option, f"{name}: the role computes its default"

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         ssl_keyfile=str(server_key),
         log_level="warning",
         access_log=False,
+        date_header=False,  # the app writes Date from the emulated clock
         lifespan="on",
         http="h11",
         timeout_keep_alive=30,

@@ -13,6 +13,7 @@ import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -123,7 +124,8 @@ class EmulatorApp:
     def __init__(self, engine: Engine, identity: Identity, scenario: dict[str, Any]):
         self.engine = engine
         self.identity = identity
-        self.throttling = scenario["throttling"]
+        self.scenario_throttling = dict(scenario["throttling"])
+        self.throttling = dict(self.scenario_throttling)
         self.buckets: dict[tuple[str, str, str], TokenBucket] = {}
         self.requests: Counter = Counter()
         self.throttled = 0
@@ -164,6 +166,8 @@ class EmulatorApp:
             response = _json(500, {"error": {"code": "InternalServerError", "message": f"Emulator error: {exc!r}"}})
         self.requests[(request.method, route, str(response.status_code))] += 1
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+        # the service's clock, as every ARM answer carries it (uvicorn's own Date, real time, is turned off)
+        response.headers["Date"] = formatdate(self.engine.clock.now(), usegmt=True)
         await response(scope, receive, send)
 
     def _label(self, path: str) -> str:
@@ -845,6 +849,7 @@ class EmulatorApp:
                 return JSONResponse({"error": "the body must be JSON"}, status_code=400)
         if action == "reset" and request.method == "POST":
             engine.reset()
+            self.throttling = dict(self.scenario_throttling)
             self.buckets.clear()
             # After the ASR reset, so that no job still running can fail a VM back behind vCenter's reset; on a
             # worker thread, so that the event loop keeps serving while vCenter is put back (bounded by a timeout).
@@ -858,10 +863,11 @@ class EmulatorApp:
         if action == "metrics" and request.method == "GET":
             return JSONResponse(self.metrics())
         if action == "faults":
-            if request.method == "DELETE":
-                engine.state["faults"] = []
+            if request.method == "DELETE":  # ?kind=K removes only the faults of that kind
+                kind = request.query_params.get("kind")
+                engine.state["faults"] = [f for f in engine.state["faults"] if kind and f["kind"] != kind]
                 engine.save()
-                return JSONResponse({"faults": []})
+                return JSONResponse({"faults": engine.state["faults"]})
             if request.method == "GET":
                 return JSONResponse({"faults": engine.state["faults"]})
             if request.method == "POST":
@@ -872,6 +878,14 @@ class EmulatorApp:
                 engine.state["faults"].append(fault)
                 engine.save()
                 return JSONResponse(fault, status_code=201)
+        if action == "faults/release" and request.method == "POST":
+            return JSONResponse({"released": engine.release_stalls()})
+        if action == "throttling":
+            if request.method == "POST":
+                problem = self._set_throttling(body)
+                if problem:
+                    return JSONResponse({"error": problem}, status_code=400)
+            return JSONResponse(self.throttling)
         if action == "tokens/expire" and request.method == "POST":
             engine.state["tokens_not_before"] = time.time()
             engine.save()
@@ -895,6 +909,24 @@ class EmulatorApp:
                 }
             )
         return JSONResponse({"error": f"unknown control endpoint {request.method} {request.url.path}"}, status_code=404)
+
+    def _set_throttling(self, body: dict[str, Any]) -> str | None:
+        """ARM's buckets resized: ``{"scale": 0.1}`` (a fraction of the scenario's) and/or explicit sizes and rates."""
+        values = dict(self.scenario_throttling)
+        try:
+            scale = float(body.get("scale", 1))
+            values = {key: value * scale for key, value in values.items()}
+            for key in self.scenario_throttling:
+                if key in body:
+                    values[key] = float(body[key])
+        except (TypeError, ValueError) as exc:
+            return f"throttling values must be numbers: {exc}"
+        unknown = set(body) - set(self.scenario_throttling) - {"scale"}
+        if unknown or any(value <= 0 for value in values.values()):
+            return f"throttling takes scale and positive {sorted(self.scenario_throttling)}; not {sorted(unknown)}"
+        self.throttling = values
+        self.buckets.clear()  # the new sizes apply from now on, each bucket starting full
+        return None
 
     def _validate_fault(self, body: dict[str, Any]) -> str | None:
         kind = body.get("kind")

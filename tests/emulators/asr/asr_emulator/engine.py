@@ -107,6 +107,7 @@ class Engine:
             "booted": {"azure": None, "avs": now - 30 * DAY},
             "reverse": self._default_reverse(),
             "forward": self._default_forward(),
+            "lag_minutes": vm["replication_lag_minutes"],
             "vm_id": stable_uuid("vm", vm["name"]),
             "reverse_vm_id": stable_uuid("vm-azure", vm["name"]),
         }
@@ -277,7 +278,10 @@ class Engine:
             return []
         timing = self.topology.timing
         now = self.clock.now() if now is None else now
-        end = min(now, item["rp_until"]) if item["rp_until"] is not None else now
+        # a point is listed once the service processed it, and a VM whose replication lags sends its data late:
+        # the newest point is never later than the service's now, and is a few minutes old at best
+        visible = now - timing["point_processing_seconds"] - 60 * item.get("lag_minutes", 0)
+        end = min(visible, item["rp_until"]) if item["rp_until"] is not None else visible
         running = self.state["jobs"].get(item["job"]) if item["job"] else None
         if running and running["kind"] in FAILOVER_KINDS:
             end = min(end, running["start"])  # replication stops when the failover starts
@@ -639,6 +643,7 @@ class Engine:
                     "ir_until": end + self._ir_seconds(),
                     "rp_since": end + self._ir_seconds(),
                     "rp_until": None,
+                    "lag_minutes": 0,  # a new replication pair: the scenario's lag was the old pair's
                     "last_failover": None,
                     "failover_rp": None,
                     "planned": None,
@@ -690,6 +695,23 @@ class Engine:
         job["start"] = self.clock.now() - self._offset(job, job["stall_at"])
         job["stall_at"], job["suspend"] = None, False
         self.save()
+
+    def release_stalls(self) -> list[str]:
+        """Let every job a ``stall_job`` fault holds (InProgress or Suspended) carry on from its stalled task, as if
+        ASR had never paused it: a test holds a job, kills the run, then releases it once a re-run follows it."""
+        released = []
+        now = self.clock.now()
+        for name in self.state["active_jobs"]:
+            job = self.state["jobs"][name]
+            if job.get("final") or job.get("stall_at") is None:
+                continue
+            offset = self._offset(job, job["stall_at"])
+            if now - job["start"] > offset:
+                job["start"] = now - offset
+            job["stall_at"], job["suspend"] = None, False
+            released.append(name)
+        self.save()
+        return released
 
     def new_operation(self, job: dict[str, Any], kind: str) -> str:
         """A job action's operation (cancel, restart, resume). Submissions use the job's name as operation id."""

@@ -24,6 +24,8 @@ DEFAULT_TIMING = {
     "cancel_minutes": 2,
     "initial_replication_minutes": 30,
     "crash_consistent_minutes": 5,
+    # seconds between a point's moment and the service listing it (the latest point is this to this + 5 min old)
+    "point_processing_seconds": 90,
     "app_consistent_minutes": 60,
     "retention_hours": 24,
     "lro_retry_after_seconds": 30,
@@ -153,7 +155,16 @@ def validate(data: Any, source: str = "<scenario>") -> dict[str, Any]:
         _expect_type(vm, dict, where)
         _check_keys(
             vm,
-            {"name", "os", "stage", "recovery_plans", "replication_group", "recovery_points", "tools_disabled"},
+            {
+                "name",
+                "os",
+                "stage",
+                "recovery_plans",
+                "replication_group",
+                "recovery_points",
+                "replication_lag_minutes",
+                "tools_disabled",
+            },
             {"name", "os", "stage"},
             where,
         )
@@ -170,6 +181,13 @@ def validate(data: Any, source: str = "<scenario>") -> dict[str, Any]:
         vm.setdefault("replication_group", None)
         vm.setdefault("recovery_points", vm["stage"] != "reverse_waiting_for_recovery_point")
         _expect_type(vm["recovery_points"], bool, f"{where}.recovery_points")
+        # replication that lags: the newest recovery point is this many minutes older than usual (an RPO breach)
+        vm.setdefault("replication_lag_minutes", 0)
+        _require(
+            isinstance(vm["replication_lag_minutes"], (int, float)) and vm["replication_lag_minutes"] >= 0,
+            f"{where}.replication_lag_minutes",
+            "must be a number of minutes >= 0",
+        )
         # The guest's VMware Tools service: ASR disables it in Windows guests it fails over to Azure and enables it
         # again when it fails them back, so by default it is disabled in a Windows VM whose workload runs in Azure.
         vm.setdefault("tools_disabled", vm["os"] == "windows" and vm["stage"] not in AVS_ACTIVE_STAGES)

@@ -73,4 +73,17 @@ def test_bad_fault_definitions_are_rejected(emulator):
     response = requests.post(f"{emulator.url}/_emulator/faults", json={"kind": "meteor"}, verify=emulator.ca, timeout=5)
     assert response.status_code == 400 and "kind must be one of" in response.json()["error"]
     emulator.control("POST", "faults", {"kind": "http", "status": 503})
+    stall = emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "Commit"})
+    assert emulator.control("DELETE", "faults?kind=http") == {"faults": [stall]}
     assert emulator.control("DELETE", "faults") == {"faults": []}
+
+
+def test_the_buckets_can_be_resized_through_the_control_api_until_the_reset(emulator):
+    token = emulator.token()
+    assert emulator.control("POST", "throttling", {"scale": 0.01})["reads"] == 2.5
+    statuses = [emulator.raw("GET", f"{emulator.vault_path()}/replicationFabrics", token=token) for _ in range(6)]
+    throttled = [r for r in statuses if r.status_code == 429]
+    assert throttled and int(throttled[0].headers["Retry-After"]) >= 1
+    assert throttled[0].json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    emulator.control("POST", "reset")
+    assert emulator.control("GET", "throttling")["reads"] == 250

@@ -120,3 +120,15 @@ def test_job_filters(asr, estate):
     with pytest.raises(HttpResponseError) as caught:
         list(asr.replication_jobs.list(RG, VAULT, filter="jobStatus equals 'x'"))
     assert caught.value.error.code == "InvalidFilter"
+
+
+def test_a_stalled_job_released_through_the_control_api_finishes(emulator, asr, estate):
+    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover", "task": 3})
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST, polling=False)
+    job_name = _job_of(estate, "web-win-01")
+    emulator.advance(36000)
+    assert asr.replication_jobs.get(RG, VAULT, job_name).properties.state == "InProgress"
+    assert emulator.control("POST", "faults/release") == {"released": [job_name]}
+    emulator.advance(36000)
+    assert asr.replication_jobs.get(RG, VAULT, job_name).properties.state == "Succeeded"
+    assert emulator.control("POST", "faults/release") == {"released": []}

@@ -53,6 +53,7 @@ class FakeResources:
         self.policies = []
         self.mapped = []
         self.site_run_as_accounts = {}  # Microsoft.OffAzure VMware site id -> accounts
+        self.served_at = None  # the Date header of a recovery-point list
 
     def _by_name(self, reference):
         for value in self.items.values():
@@ -71,6 +72,10 @@ class FakeResources:
 
     def list_recovery_points(self, value):
         return list(self.recovery_points.get(value["name"], []))
+
+    def read_recovery_points(self, value):
+        """The points and the service's time of the answer (its Date header; ``served_at``, None by default)."""
+        return self.list_recovery_points(value), self.served_at
 
     def get_plan(self, name):
         return copy.deepcopy(self.plans[name])

@@ -98,3 +98,12 @@ def test_parse_time_variants():
     assert normalize.parse_time("2026-11-26T10:00:00Z") == datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
     assert normalize.parse_time("2026-11-26T10:00:00.1234567+01:00").hour == 9
     assert normalize.parse_time("garbage") is None
+
+
+def test_http_date_is_an_aware_utc_time_or_none():
+    assert normalize.parse_http_date("Tue, 01 Dec 2026 00:15:05 GMT") == datetime(
+        2026, 12, 1, 0, 15, 5, tzinfo=timezone.utc
+    )
+    assert normalize.parse_http_date(None) is None
+    assert normalize.parse_http_date("") is None
+    assert normalize.parse_http_date("yesterday") is None

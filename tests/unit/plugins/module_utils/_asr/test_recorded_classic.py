@@ -12,6 +12,7 @@ from recorded import exchange, fabric, item, job, request_body, response_headers
 from test_service import service
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr import commit, failover, reprotect, states
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric import process_servers
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.info import fabric_view
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import job_name_from_location
@@ -104,6 +105,32 @@ def test_the_reprotect_to_avs_body_is_the_one_powershell_sent():
     )
     outcome = reprotect.reprotect_item(service(resources, check_mode=True), "V2A-W2K16-201-new", request)
     assert outcome.request["body"] == request_body(CLASSIC, "10_")
+
+
+LOG_SA = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/logsa"
+
+
+def test_a_log_storage_account_on_the_reprotect_to_avs_is_refused_not_dropped():
+    # InMageReprotectInput (Azure -> AVS) has no logStorageAccountId: the value used to be accepted and not sent.
+    resources = resources_with(item(CLASSIC, "09_"))
+    request = reprotect.ReprotectRequest(
+        process_server="PwsTestCS", master_target="V2A-PS-200", retention_drive="F", log_storage_account_id=LOG_SA
+    )
+    with pytest.raises(AsrError) as refused:
+        reprotect.reprotect_item(service(resources, check_mode=True), "V2A-W2K16-201-new", request)
+    message = refused.value.msg
+    assert "V2A-W2K16-201" in message and "log_storage_account_id" in message and "InMageReprotectInput" in message
+    assert "remove log_storage_account_id" in message
+    assert resources.posts == []
+
+
+def test_a_log_storage_account_on_the_reprotect_to_azure_is_sent():
+    resources = resources_with(item(CLASSIC, "06_"))
+    request = reprotect.ReprotectRequest(
+        process_server="V2A-PS-200", run_as_account="windowsuser", log_storage_account_id=LOG_SA
+    )
+    outcome = reprotect.reprotect_item(service(resources, check_mode=True), "V2A-W2K16-201-new", request)
+    assert outcome.request["body"]["properties"]["providerSpecificDetails"]["logStorageAccountId"] == LOG_SA
 
 
 def test_a_committed_failback_is_not_committed_again():

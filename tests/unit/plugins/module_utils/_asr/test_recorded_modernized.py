@@ -131,6 +131,16 @@ def test_the_reprotect_to_azure_body_is_the_one_powershell_sent():
     assert outcome.request["body"] == request_body(MODERN, "ps_reprotect_inmagercmfailback_post_202")
 
 
+def test_a_log_storage_account_on_the_reprotect_to_azure_is_refused_not_dropped():
+    # InMageRcmFailbackReprotectInput has no logStorageAccountId (the InMageRcm reprotect to AVS has one).
+    recorded = item(MODERN, "ps_item_inmagercmfailback_after_failback_commit_pending_get")
+    resources = resources_with(recorded)
+    request = reprotect.ReprotectRequest(process_server="rcm-appliance", log_storage_account_id="/x/logsa")
+    with pytest.raises(reprotect.AsrError, match=r"log_storage_account_id .*InMageRcmFailbackReprotectInput"):
+        reprotect.reprotect_item(service(resources, check_mode=True), recorded["name"], request)
+    assert resources.posts == []
+
+
 def test_the_commit_of_a_failback_reads_the_azure_vm_the_item_names():
     recorded = item(MODERN, "ps_item_inmagercmfailback_after_failback_commit_pending_get")
     resources = resources_with(recorded)

@@ -79,3 +79,14 @@ def test_parse_duration(text, seconds):
 def test_parse_duration_rejects_garbage():
     with pytest.raises(AsrError):
         rp.parse_duration("soon")
+
+
+def test_the_window_runs_to_the_failover_jobs_start_on_the_services_clock():
+    choice = rp.choose_recovery_point(POINTS, rp.RecoveryPointRequest(), NOW)
+    started = rp.data_loss_until(choice, {"name": "job-1", "start_time": "2026-11-26T12:01:30.5000000Z"})
+    assert started.point == choice.point
+    assert started.data_loss_seconds == pytest.approx(390.377, abs=0.001)
+    assert started.as_result()["data_loss"] == "6m30s"
+    # check mode (no job) or a job without a start time: the window of the read stays
+    assert rp.data_loss_until(choice, None) is choice
+    assert rp.data_loss_until(choice, {"name": "job-1", "start_time": None}) is choice

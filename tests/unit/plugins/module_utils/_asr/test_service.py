@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from asr_fakes import VAULT, FakeResources, item, points, server_error
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr import commit, failover, reprotect
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr import (
+    commit,
+    failover,
+    recovery_points,
+    reprotect,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import RecoveryPointRequest
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, WaitOptions
@@ -455,3 +462,55 @@ def test_a_refusal_names_the_vm_or_the_plan_once():
     )
     plan = {"protected_item": None, "recovery_plan": "rp-web"}
     assert name_the_target(AsrError("busy"), plan).msg == "recovery plan rp-web: busy"
+
+
+# ---- the data-loss window on the service's clock -------------------------------------------------------------------
+class _SkewedDatetime(datetime):
+    """The controller's clock, two days ahead of the service's."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def skewed_controller(monkeypatch):
+    monkeypatch.setattr(recovery_points, "datetime", _SkewedDatetime)
+
+
+def test_the_data_loss_window_is_measured_on_the_services_clock_not_a_skewed_controllers(skewed_controller):
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    resources.served_at = datetime(2026, 11, 26, 12, 7, 30, tzinfo=timezone.utc)  # the Date of the points' answer
+    outcome = failover.failover_item(service(resources, check_mode=True), "vm1", failover.FailoverRequest())
+    assert outcome.recovery_point["name"] == "p2"
+    assert outcome.recovery_point["data_loss_seconds"] == 450
+    # the same guard: 30m accepts the 7m30s window although the controller believes the point is two days old
+    request = failover.FailoverRequest(max_data_loss=1800)
+    assert failover.failover_item(service(resources, check_mode=True), "vm1", request).changed
+    # without a Date the controller's clock is all there is
+    resources.served_at = None
+    with pytest.raises(AsrError, match="would lose 2d of data, more than max_data_loss 30m"):
+        failover.failover_item(service(resources, check_mode=True), "vm1", request)
+
+
+def test_after_the_failover_the_window_runs_to_the_jobs_start(skewed_controller):
+    resources = FakeResources([item("vm1")], recovery_points={"vm1": points()})
+    resources.served_at = datetime(2026, 11, 26, 12, 7, 30, tzinfo=timezone.utc)
+    resources.jobs["job-1"] = {"name": "job-1", "state": "Succeeded", "errors": [], "tasks": []}
+    resources.jobs["job-1"]["start_time"] = "2026-11-26T12:09:00.0000000Z"
+    failing_back(resources)
+    outcome = failover.failover_item(service(resources), "vm1", failover.FailoverRequest())
+    assert outcome.job["name"] == "job-1"
+    assert outcome.recovery_point["data_loss_seconds"] == 540
+
+
+def test_a_plan_failover_measures_each_items_window_on_the_services_clock(skewed_controller):
+    vm1, vm2 = item("vm1"), item("vm2")
+    plan = {"id": f"{VAULT}/replicationRecoveryPlans/rp", "name": "rp", "protected_item_ids": [vm1["id"], vm2["id"]]}
+    resources = FakeResources([vm1, vm2], plans={"rp": plan}, recovery_points={"vm1": points(), "vm2": points(2)})
+    resources.served_at = datetime(2026, 11, 26, 12, 5, tzinfo=timezone.utc)
+    outcome = failover.failover_plan(service(resources, check_mode=True), "rp", failover.FailoverRequest())
+    assert {entry["item"]: entry["data_loss_seconds"] for entry in outcome.recovery_point} == {
+        "vm1": 300,
+        "vm2": 3900,
+    }
