@@ -9,7 +9,7 @@ INTEGRATION_TARGETS ?=
 INTEGRATION_EMULATORS := $(CURDIR)/.emulators/integration
 MODERNIZED_TARGETS := asr_modernized_cycle
 # Targets that run in both passes (they read the scenario and check each architecture).
-BOTH_PASSES_TARGETS := inventory_asr
+BOTH_PASSES_TARGETS := inventory_asr asr_failover_cancel
 CLASSIC_SCENARIO := tests/emulators/scenarios/avs-demo.yml
 MODERNIZED_SCENARIO := tests/emulators/scenarios/avs-modernized.yml
 

@@ -57,11 +57,23 @@ ansible-lint: venv runbook-collection
 	ANSIBLE_COLLECTIONS_PATH=$(RUNBOOK_COLLECTIONS) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 	  $(VENV)/bin/ansible-lint --nocolor roles playbooks inventory
 
-# Molecule scenarios in collection mode; the emulators come up once for all of them, each scenario resets them.
+# Molecule scenarios in collection mode; the emulators come up once per architecture, each scenario resets them.
+# The scenarios in MOLECULE_MODERNIZED need the modernized architecture (InMageRcmFailback offers CancelFailover):
+# they run against the avs-modernized scenario, the others against avs-demo (classic).
 MOLECULE_SCENARIOS ?= --all
+MOLECULE_MODERNIZED := change_point
+molecule_named = $(filter-out -s --scenario-name --all,$(MOLECULE_SCENARIOS))
+ifneq ($(filter --all,$(MOLECULE_SCENARIOS)),)
+MOLECULE_CLASSIC_ARGS := --all $(addprefix --exclude ,$(MOLECULE_MODERNIZED))
+MOLECULE_MODERNIZED_ARGS := $(addprefix -s ,$(MOLECULE_MODERNIZED))
+else
+MOLECULE_CLASSIC_ARGS = $(addprefix -s ,$(filter-out $(MOLECULE_MODERNIZED),$(molecule_named)))
+MOLECULE_MODERNIZED_ARGS = $(addprefix -s ,$(filter $(MOLECULE_MODERNIZED),$(molecule_named)))
+endif
 .PHONY: molecule
 molecule: venv runbook-collection
-	$(call with_emulators, cd $(CURDIR) && molecule test $(MOLECULE_SCENARIOS))
+	$(if $(strip $(MOLECULE_CLASSIC_ARGS)),$(call with_emulators, cd $(CURDIR) && molecule test $(MOLECULE_CLASSIC_ARGS)))
+	$(if $(strip $(MOLECULE_MODERNIZED_ARGS)),$(call with_emulators, cd $(CURDIR) && molecule test $(MOLECULE_MODERNIZED_ARGS),$(DEMO_SCENARIO_FILE_modernized)))
 
 .PHONY: awx-test
 awx-test: venv runbook-collection

@@ -93,8 +93,10 @@ _value:
         - One entry per VM - C(vm), C(protected_item), C(recovery_plan), C(stage_at_start), C(stage_at_end),
           C(recovery_point) (its time), C(recovery_point_id), C(data_loss_seconds), C(jobs) (job names of
           C(failover), C(commit), C(reprotect)), C(duration_seconds) (C(preflight), C(failback), C(reprotect)),
-          C(timeline) (per phase that ran - C(started_at), C(ended_at), C(outcome)), C(outcome), C(result),
-          C(message), C(next_steps).
+          C(timeline) (per phase that ran - C(started_at), C(ended_at), C(outcome)), C(attempts) (every failover
+          of the run and its verification - C(attempt), C(recovery_point), C(recovery_point_id),
+          C(recovery_point_type), C(data_loss_seconds), C(verification), C(step), C(message), C(jobs) with
+          C(cancel) and C(failover)), C(outcome), C(result), C(message), C(next_steps).
       type: list
       elements: dict
     counts:
@@ -199,13 +201,64 @@ def _verdict(result, check_mode):
         return "ready", f"ready, only the preflight ran: would {pre.get('action') or 'do nothing'}", "", ""
     done = []
     if _job_name(parts["failover"]):
-        done.append("failed back")
+        tries = len(result.get("attempts") or [])
+        done.append(f"failed back ({tries} attempts)" if tries > 1 else "failed back")
     if commit.get("outcome") == "committed":
         done.append("committed")
     if reprotect.get("outcome") == "reprotected":
         done.append("reprotected")
     resumed = f"resumed at {pre.get('stage')}: " if pre.get("stage") != "failback_ready" else ""
     return "completed", resumed + (", ".join(done) or "no change"), "", ""
+
+
+def _attempt(number, point, loss, verification, step, message, jobs) -> dict:
+    point = point if isinstance(point, dict) else {}
+    return {
+        "attempt": number,
+        "recovery_point": point.get("time"),
+        "recovery_point_id": point.get("id"),
+        "recovery_point_type": point.get("type"),
+        "data_loss_seconds": None if loss in (None, "") else loss,
+        "verification": verification or "not_run",
+        "step": step or None,
+        "message": _text(message),
+        "jobs": {"cancel": jobs.get("cancel") or None, "failover": jobs.get("failover") or None},
+    }
+
+
+def _attempts(result: dict) -> list:
+    """Every failover of this run and its verification, in order: ``runbook_result.attempts`` after a change of
+    recovery point (failback_on_verify_failure=change_point), else the one failover (none when none ran)."""
+    recorded = result.get("attempts")
+    if isinstance(recorded, list) and recorded:
+        return [
+            _attempt(
+                entry.get("attempt") or index + 1,
+                entry.get("recovery_point"),
+                entry.get("data_loss_seconds"),
+                entry.get("verification"),
+                entry.get("step"),
+                entry.get("message"),
+                entry.get("jobs") or {},
+            )
+            for index, entry in enumerate(entry for entry in recorded if isinstance(entry, dict))
+        ]
+    failover = result.get("failover") or {}
+    if not failover or failover.get("outcome") in ("would_fail_over", None):
+        return []
+    verify = result.get("verify") or {}
+    failed = failover.get("outcome") == "failed"
+    return [
+        _attempt(
+            1,
+            failover.get("recovery_point"),
+            failover.get("data_loss_seconds"),
+            "not_run" if failed else verify.get("outcome"),
+            failover.get("step") if failed else verify.get("step"),
+            failover.get("message") if failed else verify.get("message"),
+            {"failover": _job_name(failover)},
+        )
+    ]
 
 
 def vm_summary(vm: str, result: dict, check_mode: bool = False) -> dict:
@@ -237,7 +290,10 @@ def vm_summary(vm: str, result: dict, check_mode: bool = False) -> dict:
         },
         "duration_seconds": {
             "preflight": _span([pre]) if pre else None,
-            "failback": _span([result.get(phase) or {} for phase in FAILBACK_PHASES]),
+            "failback": _span(
+                [result.get(phase) or {} for phase in FAILBACK_PHASES]
+                + [entry for entry in result.get("attempts") or [] if isinstance(entry, dict)]
+            ),
             "reprotect": _span([reprotect]) if reprotect else None,
         },
         "timeline": {
@@ -249,6 +305,7 @@ def vm_summary(vm: str, result: dict, check_mode: bool = False) -> dict:
             for phase in PHASES
             if result.get(phase)
         },
+        "attempts": _attempts(result),
         "outcome": outcome,
         "result": text,
         "message": _text(message),

@@ -39,6 +39,8 @@ SCENARIOS = {
     "commit": {"commit", "commitfailover", "failovercommit"},
     # Not recorded: the emulator's name (ApplyRecoveryPoint), the allowed operation's (ChangePit), the display name's.
     "change_point": {"applyrecoverypoint", "changepit", "changerecoverypoint"},
+    # Spec examples (ReplicationProtectedItems_FailoverCancel, ReplicationRecoveryPlans_FailoverCancel): CancelFailover.
+    "cancel": {"cancelfailover", "failovercancel"},
     "reprotect": {
         "switchreplicationgroupprotection",
         "switchprotection",

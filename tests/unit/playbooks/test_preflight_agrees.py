@@ -59,7 +59,7 @@ def test_c_the_recovery_point_is_judged_by_the_module_not_by_jinja():
 def test_d_the_preflight_looks_the_vm_up_as_the_failback_does():
     lookup_keys = {"name", "folder", "datacenter"}
     (preflight,) = _module_calls("roles/preflight/tasks/vcenter.yml", "avsdr.site_recovery.vmware_tools_state")
-    failback = _module_calls("roles/failback/tasks/verify.yml", "avsdr.site_recovery.vmware_tools_state")
+    failback = _module_calls("roles/failback/tasks/checks.yml", "avsdr.site_recovery.vmware_tools_state")
     assert failback and all(lookup_keys <= set(call) for call in failback)
     assert lookup_keys <= set(preflight)
     wired = _preflight_vars()

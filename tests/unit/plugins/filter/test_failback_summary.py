@@ -24,7 +24,8 @@ SUMMARY_KEYS = {
 }
 VM_KEYS = {
     "vm", "protected_item", "recovery_plan", "stage_at_start", "stage_at_end", "recovery_point", "recovery_point_id",
-    "data_loss_seconds", "jobs", "duration_seconds", "timeline", "outcome", "result", "message", "next_steps",
+    "data_loss_seconds", "jobs", "duration_seconds", "timeline", "attempts", "outcome", "result", "message",
+    "next_steps",
 }  # fmt: skip
 
 
@@ -192,3 +193,68 @@ def test_a_list_of_results_and_the_filter_name():
     summary = FilterModule().filters()["failback_summary"]([completed()], check_mode=False)
     assert summary["vms"][0]["vm"] == "web-win-01"
     assert summary["finished_at"].endswith("Z")
+
+
+# ---- attempts (issue 15: a change of recovery point after a failed verification) ---------------------------------------
+APP_POINT = {"id": "rp-0", "time": "2026-11-26T05:00:00Z", "type": "ApplicationConsistent"}
+
+
+def test_one_failover_is_one_attempt():
+    entry = vm_summary("web-win-01", completed())
+    assert entry["attempts"] == [
+        {
+            "attempt": 1,
+            "recovery_point": POINT["time"],
+            "recovery_point_id": "rp-1",
+            "recovery_point_type": "CrashConsistent",
+            "data_loss_seconds": 30,
+            "verification": "verified",
+            "step": None,
+            "message": "",
+            "jobs": {"cancel": None, "failover": "f1"},
+        }
+    ]
+
+
+def test_no_failover_no_attempt():
+    assert vm_summary("web-win-01", result())["attempts"] == []
+
+
+def test_a_change_of_point_shows_both_attempts_and_the_committed_point():
+    changed = completed()
+    changed["failover"].update(
+        recovery_point=APP_POINT, data_loss_seconds=1500, job={"id": "/jobs/f2", "name": "f2"},
+        cancel_job={"id": "/jobs/x1", "name": "x1"},
+    )  # fmt: skip
+    changed["attempts"] = [
+        {"attempt": 1, "recovery_point": POINT, "data_loss_seconds": 30, "verification": "failed",
+         "step": "verify_tools", "message": "tools off", "jobs": {"cancel": None, "failover": "f1"},
+         "started_at": "2026-11-30T23:59:00.000Z", "ended_at": "2026-12-01T00:00:05.000Z"},
+        {"attempt": 2, "recovery_point": APP_POINT, "data_loss_seconds": 1500, "verification": "verified",
+         "step": None, "message": "", "jobs": {"cancel": "x1", "failover": "f2"}},
+    ]  # fmt: skip
+    entry = vm_summary("web-win-01", changed)
+    assert [a["verification"] for a in entry["attempts"]] == ["failed", "verified"]
+    assert entry["attempts"][0]["step"] == "verify_tools" and entry["attempts"][0]["message"] == "tools off"
+    assert entry["attempts"][1]["jobs"] == {"cancel": "x1", "failover": "f2"}
+    assert entry["attempts"][1]["recovery_point_type"] == "ApplicationConsistent"
+    assert entry["recovery_point_id"] == "rp-0" and entry["data_loss_seconds"] == 1500  # the committed point
+    assert entry["outcome"] == "completed" and entry["result"] == "failed back (2 attempts), committed, reprotected"
+    assert entry["duration_seconds"]["failback"] == 180.0  # from the first attempt's start
+
+
+def test_a_failed_change_of_point_stops_the_vm_at_change_point():
+    stopped = result(
+        stage="failback_ready",
+        failover=part("failed", step="change_point", message="no CancelFailover", next_steps="look at the job"),
+        verify=part("failed", step="verify_tools"),
+        attempts=[{"attempt": 1, "recovery_point": POINT, "verification": "failed", "step": "verify_tools"},
+                  {"attempt": 2, "verification": "not_run", "step": "change_point", "message": "no CancelFailover"}],
+    )  # fmt: skip
+    entry = vm_summary("web-win-01", stopped)
+    assert entry["outcome"] == "failed" and entry["result"] == "failback stopped at change_point, not committed"
+    assert entry["attempts"][1] == {
+        "attempt": 2, "recovery_point": None, "recovery_point_id": None, "recovery_point_type": None,
+        "data_loss_seconds": None, "verification": "not_run", "step": "change_point", "message": "no CancelFailover",
+        "jobs": {"cancel": None, "failover": None},
+    }  # fmt: skip

@@ -10,6 +10,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.avsdr.site_recovery.plugins.modules import (
     asr_commit,
     asr_failover,
+    asr_failover_cancel,
     asr_job_info,
     asr_recovery_point_apply,
     asr_reprotect,
@@ -27,7 +28,7 @@ def run_failing(module, args, capsys) -> dict:
     return result
 
 
-ACTION_MODULES = [asr_failover, asr_commit, asr_reprotect, asr_recovery_point_apply]
+ACTION_MODULES = [asr_failover, asr_commit, asr_reprotect, asr_recovery_point_apply, asr_failover_cancel]
 
 
 @pytest.mark.parametrize("module", ACTION_MODULES)
