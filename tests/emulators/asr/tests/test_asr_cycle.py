@@ -249,8 +249,13 @@ def test_change_recovery_point_before_commit_of_a_failover_to_azure(emulator, as
         asr.recovery_points.list_by_replication_protected_items(*estate.args(vm)),
         key=lambda p: p.properties.recovery_point_time,
     )
-    older = next(p for p in reversed(points) if p.properties.recovery_point_type == "ApplicationConsistent")
-    assert older.id.lower() != first_point.lower()
+    # The newest application-consistent point other than the one in use: the latest point is itself
+    # application-consistent when the clock stands just after the hour (app-consistent points are hourly).
+    older = next(
+        p
+        for p in reversed(points)
+        if p.properties.recovery_point_type == "ApplicationConsistent" and p.id.lower() != first_point.lower()
+    )
     body = {"properties": {"recoveryPointId": older.id, "providerSpecificDetails": {"instanceType": "InMageAzureV2"}}}
     item = asr.replication_protected_items.begin_apply_recovery_point(*estate.args(vm), body).result()
     assert state_of(item) == ("InMageAzureV2", "Recovery", "UnplannedFailoverCommitPendingStatesBegin")
