@@ -851,6 +851,10 @@ class EmulatorApp:
             engine.reset()
             self.throttling = dict(self.scenario_throttling)
             self.buckets.clear()
+            # The request counters restart with the estate (the operation counts live in the engine's state), so that
+            # a test reads what happened since its own reset; the reset itself is the first request counted.
+            self.requests.clear()
+            self.throttled = 0
             # After the ASR reset, so that no job still running can fail a VM back behind vCenter's reset; on a
             # worker thread, so that the event loop keeps serving while vCenter is put back (bounded by a timeout).
             vcenter = await asyncio.to_thread(engine.coupling.reset, engine.topology.scenario)
