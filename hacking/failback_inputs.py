@@ -123,7 +123,9 @@ def _option_rows(options: dict, with_survey: bool) -> list[list[str]]:
             kind = f"{kind} of {option['elements']}"
         description = " ".join(_rst_inline(text) for text in _paragraphs(option.get("description")))
         if option.get("choices"):
-            description += " Choices: " + ", ".join(f"``{choice}``" for choice in option["choices"]) + "."
+            description += (
+                " Choices: " + ", ".join(f"``{choice}``" if choice else '``""``' for choice in option["choices"]) + "."
+            )
         row = [f"``{name}``", kind, _default_text(option), description]
         if with_survey:
             row.append(option["survey"]["question"] if "survey" in option else "")
