@@ -36,8 +36,9 @@ include mk/*.mk
 # Every fragment in mk/ appends its checks to TEST_STEPS. They run in two lanes side by side (hacking/test_lanes.py:
 # each step's output printed whole when it ends, the first failure stops both lanes, a table of wall and CPU seconds
 # at the end). Lane 1 holds the steps that rebuild the copied collection tree under build/ (sanity, integration,
-# release-tests): they must not overlap. TEST_LANES=1 runs every step in one lane.
-TEST_LANE_1 ?= lint sanity integration release-tests oldest chaos
+# release-tests): they must not overlap; so must bad-inputs and chaos (one emulator folder, .emulators/chaos). TEST_LANES=1
+# runs every step in one lane.
+TEST_LANE_1 ?= lint sanity integration release-tests oldest bad-inputs chaos
 TEST_LANES ?= 2
 .PHONY: test
 test: venv vcsim runbook-collection
