@@ -124,7 +124,8 @@ oldest-sanity: oldest-venv
 
 # One pass of the runbook over the avs-demo scenario, run by the oldest ansible-core, from the vault's inventory (the
 # asr inventory plugin runs under it too): the modules run with the playbook's Python, so the SDKs at their lower
-# bounds do the work. Five VMs complete, two are reported not ready.
+# bounds do the work. Its summary is checked as the demo's is (tests/demo/check_summary.py): four VMs failed back
+# and reprotected, three left alone with their reason.
 .PHONY: oldest-runbook
 oldest-runbook: oldest-venv runbook-collection
 	rm -f $(BUILD)/oldest/summary.json
@@ -133,8 +134,7 @@ oldest-runbook: oldest-venv runbook-collection
 	  PATH=$(CURDIR)/$(OLDEST_VENV)/bin:$$PATH ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook \
 	    -i $(DEMO_INVENTORY) playbooks/failback.yml $(DEMO_ARGS) $(DEMO_VARS_classic) \
 	    -e summary_report_file=$(CURDIR)/$(BUILD)/oldest/summary.json)
-	$(VPY) -c 'import json, sys; counts = json.load(open(sys.argv[1]))["counts"]; print("oldest-runbook:", counts); \
-	  sys.exit(counts != {"completed": 4, "not_ready": 3})' $(BUILD)/oldest/summary.json
+	$(VPY) tests/demo/check_summary.py $(BUILD)/oldest/summary.json
 
 .PHONY: oldest
 oldest: oldest-units oldest-sanity oldest-runbook
