@@ -13,7 +13,7 @@ description:
   - Reverses replication of a committed item, Azure to AVS (classic C(InMage), modernized C(InMageRcm)) or AVS to
     Azure (C(InMageAzureV2), C(InMageRcmFailback)), building the provider input from names resolved in the fabric.
   - A recovery plan is reprotected item by item, because the service refuses plan-level reprotect for VMware.
-  - A list of items (O(protected_items)) is reprotected in one module run, side by side: every reprotect is submitted,
+  - A list of items (O(protected_items)) is reprotected in one module run, side by side; every reprotect is submitted,
     then every job waited for, so the wall time does not depend on Ansible's forks (the runbook's reprotect phase).
     One item's failure does not stop the others; the module fails at the end, naming every item that failed, with
     the per-item results in RV(items).
@@ -190,7 +190,7 @@ items:
       C(attached), C(request), C(job), C(agent_registration), C(protected_item) (the item after, with its C(stage))
       and, for a failed item, C(error) (C(msg), and ASR's C(code), C(message), C(possible_causes),
       C(recommended_action) when it sent them). Also returned when the module fails because an item failed.
-    - In Jinja, read it as C(result['items']): C(result.items) is the dict's method.
+    - In Jinja, read it as C(result['items']), because C(result.items) is the dict's method.
   returned: when O(recovery_plan) or O(protected_items) is given
   type: dict
 failed_items:
