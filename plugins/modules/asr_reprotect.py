@@ -7,12 +7,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: asr_reprotect
-short_description: Reprotect an Azure Site Recovery item, or every item of a recovery plan
+short_description: Reprotect Azure Site Recovery items, a list of them, or every item of a recovery plan
 version_added: 0.1.0
 description:
   - Reverses replication of a committed item, Azure to AVS (classic C(InMage), modernized C(InMageRcm)) or AVS to
     Azure (C(InMageAzureV2), C(InMageRcmFailback)), building the provider input from names resolved in the fabric.
   - A recovery plan is reprotected item by item, because the service refuses plan-level reprotect for VMware.
+  - A list of items (O(protected_items)) is reprotected in one module run, side by side; every reprotect is submitted,
+    then every job waited for, so the wall time does not depend on Ansible's forks (the runbook's reprotect phase).
+    One item's failure does not stop the others; the module fails at the end, naming every item that failed, with
+    the per-item results in RV(items).
   - While the Mobility agent re-registers after the VM boots (up to 15 minutes), reprotect fails with an
     "agent not installed" error; the module retries with backoff within O(agent_registration_timeout) and reports
     its progress. Any other error fails at once with its ASR code, message, possible causes and recommended action.
@@ -23,8 +27,18 @@ options:
   protected_item:
     description:
       - The item to reprotect, by friendly name (the VM name), item name or ARM id.
-      - Exactly one of O(protected_item) and O(recovery_plan) is required.
+      - Exactly one of O(protected_item), O(protected_items) and O(recovery_plan) is required.
     type: str
+  protected_items:
+    description:
+      - Reprotect these items side by side, in one module run, with the same targets and options (friendly names,
+        item names or ARM ids). Results are per item in RV(items), keyed by the reference given.
+      - A reference that names no item (or several) is refused before anything is submitted for any item.
+        Duplicates are reprotected once. An empty list changes nothing and reads nothing.
+      - An item that fails (a wrong state, a failed job, the agent window spent) does not stop the others; the module
+        fails once all are done, naming every failed item and the fix, with every item's result attached.
+    type: list
+    elements: str
   recovery_plan:
     description: Reprotect every item of this recovery plan, one by one.
     type: str
@@ -112,9 +126,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Resolves every name and reports the reprotect input that would be submitted.
+    details: Resolves every name and reports the reprotect input that would be submitted (per item for a list).
   diff_mode:
     support: full
+    details: For O(protected_items), the before and after are keyed by the reference given.
   idempotent:
     support: full
 seealso:
@@ -139,6 +154,20 @@ EXAMPLES = r"""
     master_target: mt-avs-01
     retention_drive: "F:\\"
     agent_registration_timeout: 30m
+
+- name: Reprotect committed VMs to Azure side by side, in one module run
+  avsdr.site_recovery.asr_reprotect:
+    resource_group: rg-avs-dr
+    vault_name: rsv-avs-dr
+    protected_items: [web-win-01, web-lin-02, app-lin-05]
+    process_server: ps-onprem-01
+  register: reprotected
+  # A failed item fails the task after the others have finished; keep going and read every item's result.
+  failed_when: false
+
+- name: Show which VMs failed
+  ansible.builtin.debug:
+    msg: "{{ reprotected['items'] | dict2items | selectattr('value.failed') | map(attribute='key') | list }}"
 """
 
 RETURN = r"""
@@ -146,14 +175,29 @@ protected_item:
   description: The item after the reprotect (before it in check mode), as a plain snake_case dict.
   returned: when O(protected_item) is given
   type: dict
+protected_items:
+  description: Per reference given (duplicates once), the item after the reprotect (before it in check mode).
+  returned: when O(protected_items) is given
+  type: dict
 recovery_plan:
   description: The recovery plan with its items (key C(items)).
   returned: when O(recovery_plan) is given
   type: dict
 items:
-  description: Per item of the plan (by name) its C(changed), C(request), C(job) and C(agent_registration).
-  returned: when O(recovery_plan) is given
+  description:
+    - Per item of the plan (by name) its C(changed), C(attached), C(request), C(job) and C(agent_registration).
+    - For O(protected_items), per reference given (in the order given, duplicates once) C(changed), C(failed),
+      C(attached), C(request), C(job), C(agent_registration), C(protected_item) (the item after, with its C(stage))
+      and, for a failed item, C(error) (C(msg), and ASR's C(code), C(message), C(possible_causes),
+      C(recommended_action) when it sent them). Also returned when the module fails because an item failed.
+    - In Jinja, read it as C(result['items']), because C(result.items) is the dict's method.
+  returned: when O(recovery_plan) or O(protected_items) is given
   type: dict
+failed_items:
+  description: The references of the items that failed (the module then fails).
+  returned: when O(protected_items) is given and an item failed
+  type: list
+  elements: str
 request:
   description: The reprotect that was (or would be) submitted, with the resolved provider input; null when none.
   returned: when O(protected_item) is given
@@ -172,6 +216,11 @@ agent_registration:
       C(timeout_seconds), C(last_error)).
   returned: when a reprotect was (or would be) submitted for O(protected_item)
   type: dict
+unknown:
+  description: The references of O(protected_items) that name no item of the vault (the module then fails).
+  returned: when O(protected_items) has such references
+  type: list
+  elements: str
 diff:
   description: The item or plan before and after.
   returned: always
@@ -179,18 +228,22 @@ diff:
 """
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
-    TARGET_CONSTRAINTS,
     action_argument_spec,
     duration_param,
+    outcome_result,
+    run_module,
     run_on_target,
+    service_for,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect import (
     ReprotectRequest,
     reprotect_item,
+    reprotect_items,
     reprotect_plan,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
 
+TARGETS = ("protected_item", "protected_items", "recovery_plan")
 NAMED_INPUTS = (
     "process_server",
     "master_target",
@@ -209,10 +262,12 @@ def main():
             agent_registration_timeout={"type": "str", "default": "20m"},
             heartbeat_max_age={"type": "str", "default": "30m"},
             ahead_of_commit={"type": "bool", "default": False},
+            protected_items={"type": "list", "elements": "str"},
             **{name: {"type": "str"} for name in NAMED_INPUTS},
         ),
         supports_check_mode=True,
-        **TARGET_CONSTRAINTS,
+        mutually_exclusive=[TARGETS],
+        required_one_of=[TARGETS],
     )
     params = module.params
 
@@ -225,7 +280,15 @@ def main():
             **{name: params[name] for name in NAMED_INPUTS},
         )
 
-    run_on_target(module, build_request, reprotect_item, reprotect_plan)
+    if params["protected_items"] is None:
+        run_on_target(module, build_request, reprotect_item, reprotect_plan)
+        return
+    run_module(
+        module,
+        lambda: outcome_result(
+            reprotect_items(service_for(module), params["protected_items"], build_request()), "protected_items"
+        ),
+    )
 
 
 if __name__ == "__main__":

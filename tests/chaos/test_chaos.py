@@ -300,6 +300,25 @@ def test_playbook_killed_in_the_agent_window_and_in_the_reprotect_job_then_rerun
     )
 
 
+# ---- one VM's reprotect job fails inside the batch: the other VMs of the one module run finish (issue 17) ----------
+def test_reprotect_job_error_on_one_vm_of_the_batch_the_others_finish(estate, case):
+    estate.fault(kind="job_error", scenario="Reprotect", vm=VM, code="95226")  # configuration server unreachable
+    summary = estate.directory / "reprotect-one-failed.json"
+    code, report, output = estate.run_playbook(f"{VM}:rp_db", summary)
+    assert code != 0, f"the run reported success although a reprotect failed:\n{output[-2000:]}"
+    outcomes = {entry["vm"]: entry["outcome"] for entry in report.get("vms", [])}
+    assert outcomes == {VM: "failed", "db-win-03": "completed", "db-lin-04": "completed"}, (outcomes, output[-3000:])
+    failed = summary_of(report, VM)
+    assert "95226" in failed["message"] and "reprotect failed" in failed["result"], failed
+    assert "re-run this" in failed["next_steps"], failed
+    assert estate.stage(VM) == "failback_committed", estate.stage(VM)  # committed, not reprotected
+    # The phase is one module run for the three VMs: the reprotect task reports one host, not three.
+    reprotect_task = output.split("Reprotect every committed VM of the batch")[1].split("TASK [")[0]
+    assert reprotect_task.count("[app-lin-05]") + reprotect_task.count("[db-") == 1, reprotect_task
+    no_duplicates(estate)
+    case.update(outcome="refused", detail="1 VM's reprotect failed (95226), 2 VMs of the same module run completed")
+
+
 # ---- ARM's throttling buckets at a tenth of their size through a playbook run of three VMs --------------------------
 def test_arm_buckets_at_a_tenth_through_a_playbook_run(estate, case):
     sizes = estate.call("POST", "throttling", {"scale": 0.1})

@@ -1,11 +1,13 @@
 # Copyright: (c) 2026, avsdr.site_recovery contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # PRIVATE to the avsdr.site_recovery collection: not a public API; it may change without notice.
-"""Reprotect of one protected item, or of every item of a recovery plan one by one (asr_reprotect).
+"""Reprotect of one protected item, of a list of items, or of every item of a recovery plan (asr_reprotect).
 
-Plan-level reprotect does not work for the VMware providers, so a plan is fanned out item by item. While the
-Mobility agent re-registers after boot, reprotect fails with "agent not installed": that is retried with backoff
-within ``agent_registration_timeout``; any other failure stops at once.
+Plan-level reprotect does not work for the VMware providers, so a plan is fanned out item by item; a list of items
+(the runbook's reprotect phase, one module run for every committed VM) is submitted and waited for the same way. While
+the Mobility agent re-registers after boot, reprotect fails with "agent not installed": that is retried with backoff
+within ``agent_registration_timeout``; any other failure stops at once (for a list: that item stops, the others go
+on, and the run fails at the end naming every item that failed).
 """
 
 from __future__ import annotations
@@ -168,29 +170,80 @@ def reprotect_direction(provider, requested: str | None) -> str | None:
     return DIRECTIONS[requested]
 
 
-class _ItemReprotect:
-    """One item's reprotect: decided, submitted (or attached to), waited for, retried through the agent window."""
+def error_view(error: Exception) -> dict:
+    """A failure as plain fields: the message, and ASR's error code, possible causes and recommended action."""
+    if isinstance(error, AzureApiError):
+        first = {
+            "code": error.code,
+            "message": error.message,
+            "possible_causes": error.possible_causes,
+            "recommended_action": error.recommended_action,
+        }
+        return {"msg": str(error), **first}
+    first = getattr(error, "details", {}).get("error") or {}
+    return {
+        "msg": getattr(error, "msg", str(error)),
+        "code": first.get("code"),
+        "message": first.get("message"),
+        "possible_causes": first.get("possible_causes"),
+        "recommended_action": first.get("recommended_action"),
+    }
 
-    def __init__(self, service: AsrService, item: dict, request: ReprotectRequest):
+
+class _ItemReprotect:
+    """One item's reprotect: decided, submitted (or attached to), waited for, retried through the agent window.
+
+    With ``capture`` (the list form) a failure of this item is kept in ``error`` and ends this item only; without it
+    (one item, a plan) it raises.
+    """
+
+    def __init__(self, service: AsrService, item: dict, request: ReprotectRequest, capture: bool = False):
         self.service = service
         self.item = item
-        self.running = service.running_job_of_kind(item, "reprotect", "protected item")
-        # A failback-ready item replicates from where it runs (toward AVS): reprotected in that sense, but the
-        # reprotect resolved ahead is the one to Azure that follows the commit.
-        ahead = request.ahead_of_commit and service.check_mode and self.running is None and is_on_failback_path(item)
-        self.unchanged = self.running is None and is_reprotected(item) and not ahead
+        self.capture = capture
+        self.error: dict | None = None
+        self.submitted = False
+        self.running = None
+        self.unchanged = False
         self.body = self.request = None
         self.warnings: list[str] = []
         self.job = None
         self.job_name = self.first_delay = self.retry_at = None
-        self.attached = self.running is not None
-        self.finished = self.unchanged
+        self.attached = False
+        self.finished = False
         self.window = AgentWindowRetry(
             request.agent_registration_timeout,
             base_delay=max(1.0, service.options.poll_interval),
             max_delay=min(180.0, 8 * max(1.0, service.options.poll_interval)),
             clock=service.clock,
         )
+        self.attempt(self._decide, request)
+
+    def attempt(self, step, *args) -> None:
+        """Run one step; with ``capture``, a failure ends this item (kept in ``error``) instead of raising."""
+        if not self.capture:
+            step(*args)
+            return
+        try:
+            step(*args)
+        except (AsrError, AzureApiError) as error:
+            self.error = error_view(error)
+            name = describe(self.item)
+            if name not in self.error["msg"]:
+                self.error["msg"] = f"VM {name}: {self.error['msg']}"
+            details = getattr(error, "details", {})
+            self.job = details.get("job") or self.job
+            self.finished = True
+
+    def _decide(self, request: ReprotectRequest) -> None:
+        service, item = self.service, self.item
+        self.running = service.running_job_of_kind(item, "reprotect", "protected item")
+        # A failback-ready item replicates from where it runs (toward AVS): reprotected in that sense, but the
+        # reprotect resolved ahead is the one to Azure that follows the commit.
+        ahead = request.ahead_of_commit and service.check_mode and self.running is None and is_on_failback_path(item)
+        self.unchanged = self.running is None and is_reprotected(item) and not ahead
+        self.attached = self.running is not None
+        self.finished = self.unchanged
         if self.unchanged or self.running is not None:
             return
         if not is_reprotect_ready(item) and not ahead:
@@ -233,6 +286,7 @@ class _ItemReprotect:
             return
         self.job_name, self.first_delay = submission.job_name, submission.retry_after
         self.attached = self.attached or submission.attached
+        self.submitted = True
 
     def wait(self) -> None:
         """Wait for the job; an agent-not-registered failure schedules a retry, any other failure raises."""
@@ -262,6 +316,8 @@ class _ItemReprotect:
         self.retry_at = self.service.clock() + delay
 
     def outcome(self) -> Outcome:
+        if self.error is not None:
+            return self._failed_outcome()
         if self.unchanged:
             return Outcome(False, before=self.item)
         if self.service.check_mode and self.running is not None:
@@ -277,11 +333,30 @@ class _ItemReprotect:
             extra={"agent_registration": self.window.progress()},
         )
 
+    def _failed_outcome(self) -> Outcome:
+        """A captured failure: changed when something was submitted; the item as it stands now when readable."""
+        after = self.item
+        if self.submitted or self.attached:
+            try:
+                after = self.service.after(self.item, self.reread)
+            except AzureApiError:
+                after = self.item
+        return Outcome(
+            self.submitted,
+            before=self.item,
+            after=after,
+            request=self.request,
+            job=self.job,
+            attached=self.attached,
+            warnings=self.warnings,
+            extra={"agent_registration": self.window.progress(), "error": self.error},
+        )
 
-def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest) -> dict[str, Outcome]:
+
+def _fly(service: AsrService, items: list[dict], request: ReprotectRequest, capture=False) -> list[_ItemReprotect]:
     """Submit every item's reprotect, then wait for the jobs (they run side by side); retry those the agent
-    window refused, each within its own window."""
-    flights = [_ItemReprotect(service, item, request) for item in items]
+    window refused, each within its own window. With ``capture``, one item's failure ends that item only."""
+    flights = [_ItemReprotect(service, item, request, capture) for item in items]
     pending = [flight for flight in flights if not flight.finished]
     while pending:
         ready = [flight for flight in pending if flight.is_ready()]
@@ -289,11 +364,15 @@ def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectReq
             service.sleep(max(0.0, min(flight.retry_at for flight in pending) - service.clock()))
             continue
         for flight in ready:
-            flight.start()
+            flight.attempt(flight.start)
         for flight in ready:
-            flight.wait()
+            flight.attempt(flight.wait)
         pending = [flight for flight in pending if not flight.finished]
-    return {describe(flight.item): flight.outcome() for flight in flights}
+    return flights
+
+
+def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest) -> dict[str, Outcome]:
+    return {describe(flight.item): flight.outcome() for flight in _fly(service, items, request)}
 
 
 def reprotect_item(service: AsrService, reference: str, request: ReprotectRequest) -> Outcome:
@@ -323,3 +402,66 @@ def reprotect_plan(service: AsrService, name: str, request: ReprotectRequest) ->
             }
         },
     )
+
+
+def _item_result(outcome: Outcome) -> dict:
+    """One item of the list form: what asr_reprotect returns for it."""
+    result = {
+        "changed": outcome.changed,
+        "failed": "error" in outcome.extra,
+        "attached": outcome.attached,
+        "request": outcome.request,
+        "job": outcome.job,
+        "protected_item": outcome.after if outcome.after is not None else outcome.before,
+        "agent_registration": None,
+        **outcome.extra,
+    }
+    return result
+
+
+def reprotect_items(service: AsrService, references: list[str], request: ReprotectRequest) -> Outcome:
+    """Reprotect a list of items side by side (the runbook's reprotect phase in one module run): every item is
+    submitted, then every job waited for; an item that fails does not stop the others. Returns the per-item results
+    keyed by the reference given (``extra["items"]``); raises, with those results attached, when any item failed.
+
+    Unknown or ambiguous references are refused before anything is submitted; duplicates (the same reference, or
+    references to the same item) are reprotected once."""
+    references = list(dict.fromkeys(references))
+    if not references:
+        return Outcome(False, before={}, after={}, extra={"items": {}})
+    found = service.resources.find_items(references)
+    unknown = {reference: found[reference] for reference in references if isinstance(found[reference], AsrError)}
+    if unknown:
+        raise AsrError(
+            f"reprotect refused, nothing was submitted for any VM: {len(unknown)} of the {len(references)}"
+            " protected_items name no protected item of the vault ("
+            + "; ".join(f"VM {reference}: {error.msg}" for reference, error in unknown.items())
+            + "): correct or remove them in protected_items (in the runbook: the host's asr_protected_item)",
+            unknown=sorted(unknown),
+        )
+    by_id: dict[str, dict] = {}
+    for reference in references:
+        by_id.setdefault(found[reference]["id"], found[reference])
+    flights = _fly(service, list(by_id.values()), request, capture=True)
+    outcomes = {flight.item["id"]: flight.outcome() for flight in flights}
+    per_reference = {reference: outcomes[found[reference]["id"]] for reference in references}
+    items = {reference: _item_result(outcome) for reference, outcome in per_reference.items()}
+    outcome = Outcome(
+        any(outcome.changed for outcome in outcomes.values()),
+        before={reference: outcome.before for reference, outcome in per_reference.items()},
+        after={reference: result["protected_item"] for reference, result in items.items()},
+        attached=any(outcome.attached for outcome in outcomes.values()),
+        warnings=sorted({warning for outcome in outcomes.values() for warning in outcome.warnings}),
+        extra={"items": items},
+    )
+    failed = {reference: result["error"] for reference, result in items.items() if result["failed"]}
+    if failed:
+        raise AsrError(
+            f"reprotect failed for {len(failed)} of the {len(references)} VMs ("
+            + "; ".join(error["msg"] for error in failed.values())
+            + "); the others ran to the end. Fix the cause each error names (its ASR code and recommended action),"
+            " then run again: reprotected VMs are left alone and a reprotect job still running is attached to",
+            failed_items=sorted(failed),
+            **outcome.as_result("protected_items"),
+        )
+    return outcome

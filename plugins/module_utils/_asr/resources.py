@@ -140,25 +140,26 @@ class AsrResources:
         """An item by ARM id, item name or friendly name (the VM name); a miss lists some valid names."""
         if reference.startswith("/"):
             return self.get_item_by_id(reference)
-        items = self.list_items()
-        folded = reference.lower()
-        matches = [
-            item
-            for item in items
-            if folded in ((item.get("name") or "").lower(), (item.get("friendly_name") or "").lower())
-        ]
-        if len(matches) == 1:
-            return self.get_item_by_id(matches[0]["id"])
-        if matches:
-            raise AsrError(
-                f"protected item name {reference!r} is ambiguous; use one of these ids: "
-                + ", ".join(item["id"] for item in matches)
-            )
-        names = sorted(item.get("friendly_name") or item.get("name") for item in items)
-        raise ItemNotFoundError(
-            f"no protected item named {reference!r} in vault {self.vault_name};"
-            f" protected items: {', '.join(names[:30]) or 'none'}"
-        )
+        return self.get_item_by_id(_match_item(reference, self.list_items(), self.vault_name)["id"])
+
+    def find_items(self, references: list[str]) -> dict[str, dict | AsrError]:
+        """Each reference's item (as find_item), listing the vault once for those given by name; a reference that
+        names no item, or several, maps to its refusal instead of raising."""
+        listed = self.list_items() if any(not reference.startswith("/") for reference in references) else []
+        found: dict[str, dict | AsrError] = {}
+        for reference in references:
+            try:
+                item_id = (
+                    reference if reference.startswith("/") else _match_item(reference, listed, self.vault_name)["id"]
+                )
+                found[reference] = self.get_item_by_id(item_id)
+            except AsrError as error:
+                found[reference] = error
+            except AzureApiError as error:
+                if not error.is_not_found:
+                    raise
+                found[reference] = ItemNotFoundError(f"no protected item {reference} in vault {self.vault_name}")
+        return found
 
     def list_recovery_points(self, item: dict) -> list[dict]:
         return self.read_recovery_points(item)[0]
@@ -325,3 +326,24 @@ def read_item(model) -> dict:
 def to_flat(model) -> dict:
     raw = to_plain(model) or {}
     return {"id": raw.get("id"), "name": raw.get("name"), **(raw.get("properties") or {})}
+
+
+def _match_item(reference: str, items: list[dict], vault_name: str) -> dict:
+    """The listed item whose name or friendly name (the VM name) is ``reference``; a miss lists some valid names."""
+    folded = reference.lower()
+    matches = [
+        item
+        for item in items
+        if folded in ((item.get("name") or "").lower(), (item.get("friendly_name") or "").lower())
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise AsrError(
+            f"protected item name {reference!r} is ambiguous; use one of these ids: "
+            + ", ".join(item["id"] for item in matches)
+        )
+    names = sorted(item.get("friendly_name") or item.get("name") for item in items)
+    raise ItemNotFoundError(
+        f"no protected item named {reference!r} in vault {vault_name}; protected items: {', '.join(names[:30]) or 'none'}"
+    )

@@ -64,6 +64,15 @@ class FakeResources:
     def find_item(self, reference):
         return copy.deepcopy(self._by_name(reference))
 
+    def find_items(self, references):
+        found = {}
+        for reference in references:
+            try:
+                found[reference] = self.find_item(reference)
+            except AsrError as error:
+                found[reference] = error
+        return found
+
     def get_item_by_id(self, item_id):
         return copy.deepcopy(self.items[item_id])
 

@@ -1,0 +1,149 @@
+"""asr_reprotect's list form (issue 17): every item submitted, then every job waited for, in one module run; one
+item's failure does not stop the others, and the run fails at the end naming every item that failed."""
+
+from __future__ import annotations
+
+import pytest
+from asr_fakes import item
+from test_service import agent_job, reprotect_resources, service
+
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr import reprotect
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
+
+REQUEST = reprotect.ReprotectRequest(process_server="ps-onprem-01")
+PROTECTED = {
+    "instance_type": "InMageAzureV2",
+    "active_location": "Primary",
+    "allowed_operations": ["UnplannedFailover"],
+}
+
+
+def committed(name):
+    return item(
+        name,
+        active="Recovery",
+        allowed=("SwitchProtection", "DisableProtection"),
+        protection_state="UnplannedFailoverCommitted",
+    )
+
+
+def three_committed():
+    resources = reprotect_resources()
+    resources.items = {value["id"]: value for value in (committed("vm1"), committed("vm2"), committed("vm3"))}
+
+    def protected(resource_id, action, body):
+        job = resources.jobs[f"job-{len(resources.posts)}"]
+        if job["state"] == "Succeeded":
+            resources.items[resource_id].update(PROTECTED)
+
+    resources.on_post = protected
+    return resources
+
+
+def failed_job(name, code="95226"):
+    return {
+        "name": name,
+        "state": "Failed",
+        "tasks": [],
+        "errors": [
+            {
+                "code": code,
+                "message": "The configuration server is not reachable",
+                "possible_causes": "The configuration server is down.",
+                "recommended_action": "Start the configuration server.",
+            }
+        ],
+    }
+
+
+def test_every_item_is_submitted_before_any_job_is_waited_for():
+    resources = three_committed()
+    events = []
+    post, get_job = resources.post_action, resources.get_job
+    resources.post_action = lambda *args: events.append("post") or post(*args)
+    resources.get_job = lambda name: events.append("wait") or get_job(name)
+    outcome = reprotect.reprotect_items(service(resources), ["vm1", "vm2", "vm3"], REQUEST)
+    assert events[:4] == ["post", "post", "post", "wait"]
+    assert outcome.changed and list(outcome.extra["items"]) == ["vm1", "vm2", "vm3"]
+    assert all(result["changed"] and not result["failed"] for result in outcome.extra["items"].values())
+    assert outcome.extra["items"]["vm2"]["protected_item"]["instance_type"] == "InMageAzureV2"
+
+
+def test_one_failed_item_does_not_stop_the_others_and_the_run_fails_naming_it():
+    resources = three_committed()
+    resources.jobs["job-2"] = failed_job("job-2")
+    with pytest.raises(
+        AsrError, match=r"reprotect failed for 1 of the 3 VMs \(reProtect of vm2 failed.*95226"
+    ) as raised:
+        reprotect.reprotect_items(service(resources), ["vm1", "vm2", "vm3"], REQUEST)
+    assert len(resources.posts) == 3  # vm3 was submitted although vm2's job failed
+    details = raised.value.details
+    assert details["failed_items"] == ["vm2"] and details["changed"]
+    failed = details["items"]["vm2"]
+    assert failed["failed"] and failed["job"]["name"] == "job-2"
+    assert failed["error"]["code"] == "95226"
+    assert failed["error"]["recommended_action"] == "Start the configuration server."
+    assert failed["error"]["possible_causes"] == "The configuration server is down."
+    assert not details["items"]["vm1"]["failed"] and not details["items"]["vm3"]["failed"]
+    assert details["items"]["vm3"]["protected_item"]["instance_type"] == "InMageAzureV2"
+
+
+def test_a_refused_item_does_not_stop_the_others():
+    resources = three_committed()
+    resources.items[committed("vm2")["id"]].update(allowed_operations=["Commit"], active_location="Recovery")
+    with pytest.raises(AsrError, match="vm2 cannot be reprotected now") as raised:
+        reprotect.reprotect_items(service(resources), ["vm1", "vm2", "vm3"], REQUEST)
+    assert [post[0].rsplit("/", 1)[1] for post in resources.posts] == ["vm1", "vm3"]
+    assert not raised.value.details["items"]["vm2"]["changed"]
+
+
+def test_the_agent_window_is_retried_per_item():
+    resources = three_committed()
+    resources.jobs["job-1"] = agent_job("job-1")
+    outcome = reprotect.reprotect_items(service(resources), ["vm1", "vm2"], REQUEST)
+    assert len(resources.posts) == 3  # vm1 twice, vm2 once
+    assert outcome.extra["items"]["vm1"]["agent_registration"]["retries"] == 1
+    assert outcome.extra["items"]["vm2"]["agent_registration"]["retries"] == 0
+
+
+def test_an_unknown_reference_refuses_the_whole_list_before_anything_is_submitted():
+    resources = three_committed()
+    with pytest.raises(AsrError, match=r"nothing was submitted for any VM.*VM vm-typo: no protected item") as raised:
+        reprotect.reprotect_items(service(resources), ["vm1", "vm-typo", "vm2"], REQUEST)
+    assert resources.posts == [] and raised.value.details["unknown"] == ["vm-typo"]
+
+
+def test_duplicates_are_reprotected_once():
+    resources = three_committed()
+    vm1_id = committed("vm1")["id"]
+    outcome = reprotect.reprotect_items(service(resources), ["vm1", "vm1", vm1_id], REQUEST)
+    assert len(resources.posts) == 1
+    assert list(outcome.extra["items"]) == ["vm1", vm1_id]
+
+
+def test_an_empty_list_changes_and_reads_nothing():
+    resources = three_committed()
+    resources.find_items = None  # reading anything would fail
+    outcome = reprotect.reprotect_items(service(resources), [], REQUEST)
+    assert not outcome.changed and outcome.extra["items"] == {} and resources.posts == []
+
+
+def test_check_mode_decides_per_item_and_submits_nothing():
+    resources = three_committed()
+    resources.items[committed("vm3")["id"]].update(PROTECTED)
+    outcome = reprotect.reprotect_items(service(resources, check_mode=True), ["vm1", "vm3"], REQUEST)
+    assert resources.posts == []
+    assert outcome.extra["items"]["vm1"]["changed"] and outcome.extra["items"]["vm1"]["request"]["body"]
+    assert not outcome.extra["items"]["vm3"]["changed"]
+    result = outcome.as_result("protected_items")
+    assert set(result["diff"]["before"]) == {"vm1", "vm3"}
+
+
+def test_a_running_reprotect_is_attached_to_not_submitted_again():
+    resources = three_committed()
+    vm1 = resources.items[committed("vm1")["id"]]
+    vm1["current_scenario"] = {"scenario_name": "Reprotect", "job_id": "/jobs/running-1"}
+    resources.jobs["running-1"] = {"name": "running-1", "state": "Succeeded", "errors": [], "tasks": []}
+    outcome = reprotect.reprotect_items(service(resources), ["vm1", "vm2"], REQUEST)
+    assert [post[0].rsplit("/", 1)[1] for post in resources.posts] == ["vm2"]
+    assert outcome.extra["items"]["vm1"]["attached"] and outcome.extra["items"]["vm1"]["job"]["name"] == "running-1"
