@@ -186,6 +186,7 @@ class CachedTokenCredential:
         self._fingerprint = fingerprint
         self._clock = clock
         self._served_from_cache: set[str] = set()
+        self._signed_in: dict[str, str] = {}  # key -> the token this credential got by signing in itself
         self._keys: set[str] = set()
         self._read_cache = True
 
@@ -205,7 +206,8 @@ class CachedTokenCredential:
             return None
         if expires_on - self._clock() <= TOKEN_MARGIN_SECONDS:
             return None
-        self._served_from_cache.add(key)
+        if self._signed_in.get(key) != token:  # read back what this process signed in for is no stale token
+            self._served_from_cache.add(key)
         self._keys.add(key)
         return token, expires_on
 
@@ -215,6 +217,7 @@ class CachedTokenCredential:
         key = self._key(scopes)
         self._keys.add(key)
         self._served_from_cache.discard(key)
+        self._signed_in[key] = token
         self._cache.write(key, {"token": token, "expires_on": int(expires_on)})
 
     def _real(self):

@@ -169,6 +169,16 @@ def test_a_hit_builds_no_credential_at_all():
     assert built == [] and SigningIn.built == 1
 
 
+def test_a_token_signed_in_for_and_read_back_is_not_taken_for_a_stale_one():
+    cached, built = credential()
+    cached.get_token(SCOPE)
+    assert cached.get_token(SCOPE).token == "fresh-token-1" and built[0].sign_ins == 1
+    assert not cached.refused_token()
+    other, _ = credential()  # another module run reads the same entry: a token it did not sign in for
+    other.get_token(SCOPE)
+    assert other.refused_token()
+
+
 def test_get_token_of_a_credential_without_get_token_info():
     first, _ = credential(real=SigningInTokenOnly())
     assert first.get_token_info(SCOPE).token == "fresh-token-1"
