@@ -130,7 +130,7 @@ def test_folder_open_to_others_is_not_used_nor_written(tmp_path, monkeypatch, mo
     assert cache_directory({"XDG_CACHE_HOME": str(tmp_path)}) is None
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    cached, _ = credential()
+    cached = credential()[0]
     assert cached.get_token(SCOPE).token == "fresh-token-1"
     assert cached.get_token(SCOPE).token == "fresh-token-2", "a second request signs in again: nothing was cached"
     assert list(directory.iterdir()) == [] and stat.S_IMODE(directory.stat().st_mode) == mode
@@ -174,13 +174,13 @@ def test_a_token_signed_in_for_and_read_back_is_not_taken_for_a_stale_one():
     cached.get_token(SCOPE)
     assert cached.get_token(SCOPE).token == "fresh-token-1" and built[0].sign_ins == 1
     assert not cached.refused_token()
-    other, _ = credential()  # another module run reads the same entry: a token it did not sign in for
+    other = credential()[0]  # another module run reads the same entry: a token it did not sign in for
     other.get_token(SCOPE)
     assert other.refused_token()
 
 
 def test_get_token_of_a_credential_without_get_token_info():
-    first, _ = credential(real=SigningInTokenOnly())
+    first = credential(real=SigningInTokenOnly())[0]
     assert first.get_token_info(SCOPE).token == "fresh-token-1"
     assert credential()[0].get_token(SCOPE).token == "fresh-token-1"
 
@@ -190,7 +190,7 @@ def test_get_token_of_a_credential_without_get_token_info():
 )
 def test_a_token_is_reused_only_with_more_than_the_margin_left(left, reused):
     now = 1_900_000_000
-    first, _ = credential(clock=lambda: now)
+    first = credential(clock=lambda: now)[0]
     key = first._key((SCOPE,))
     cache().write(key, {"token": "on-disk", "expires_on": now + left})
     second, built = credential(clock=lambda: now)
@@ -255,7 +255,7 @@ def test_cli_and_managed_identity_are_not_cached(kind):
     ],
 )
 def test_a_corrupt_entry_is_a_miss_and_is_overwritten(content):
-    first, _ = credential()
+    first = credential()[0]
     path = cache().directory / first._key((SCOPE,))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, content)
@@ -267,7 +267,7 @@ def test_a_corrupt_entry_is_a_miss_and_is_overwritten(content):
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o400])
 def test_an_entry_not_0600_is_not_read_and_is_replaced_by_a_0600_one(mode):
-    first, _ = credential()
+    first = credential()[0]
     path = cache().directory / first._key((SCOPE,))
     path.write_text(json.dumps({"version": 1, "token": "planted", "expires_on": int(time.time()) + 3600}))
     path.chmod(mode)
@@ -285,7 +285,7 @@ def test_an_entry_of_another_user_is_not_read(monkeypatch):
 
 
 def test_a_symlinked_entry_is_not_followed(tmp_path):
-    first, _ = credential()
+    first = credential()[0]
     target = tmp_path / "elsewhere"
     target.write_text(json.dumps({"version": 1, "token": "planted", "expires_on": int(time.time()) + 3600}))
     target.chmod(0o600)
@@ -456,7 +456,7 @@ def test_open_connection_caches_only_when_on(https_server, trust_test_ca, monkey
     monkeypatch.setattr(auth, "ClientSecretCredential", lambda *a, **k: SigningIn())
     https_server.answer("/metadata/endpoints", (200, {}, metadata(https_server.url)))
     params = {**PARAMS, "cloud_environment": https_server.url, "token_cache": token_cache}
-    for _ in range(2):
+    for _run in range(2):
         connection = open_connection(params, {})
         connection.credential.get_token(connection.cloud.credential_scope)
     assert isinstance(connection.credential._credential, CachedTokenCredential) is cached
