@@ -105,8 +105,8 @@ options:
         and later runs sign in (and read the O(cloud_environment) metadata URL) no more. A token is reused while it
         has more than 5 minutes left; one that Azure refuses is dropped and the module signs in again once.
       - The cache is the folder C(avsdr.site_recovery/tokens) under E(XDG_CACHE_HOME) (default C(~/.cache)), mode
-        0700, one 0600 file per identity and scope, named by a hash (see the collection's C(docs/architecture.md)). It is used
-        only when it is private to the user; otherwise the module signs in as if V(false).
+        0700, one 0600 file per identity and scope, named by a hash (see the collection's C(docs/architecture.md)). It
+        is used only when it is private to the user; otherwise the module signs in as if V(false).
       - Only client secret, certificate and user/password sign-ins are cached; the Azure CLI keeps its own cache and a
         managed identity asks a local endpoint.
       - V(false) signs in on every run and writes nothing.

@@ -229,8 +229,9 @@ def resolve_auth_settings(
 
     Precedence of the settings that are not credentials: module argument, then the chosen credential source (profile
     or environment), then the AZURE_* environment, then the default (cloud_environment AzureCloud,
-    cert_validation_mode validate, disable_instance_discovery false, token_cache true). subscription_id: module argument, then the
-    credential source; for cli the Azure CLI's default subscription; for msi the first subscription the identity sees.
+    cert_validation_mode validate, disable_instance_discovery false, token_cache true). subscription_id: module
+    argument, then the credential source; for cli the Azure CLI's default subscription; for msi the first
+    subscription the identity sees.
     """
     environ = os.environ if environ is None else environ
     cli = cli or AzureCli()

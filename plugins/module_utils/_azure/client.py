@@ -80,9 +80,9 @@ class CachedTokenAuthenticationPolicy(ARMChallengeAuthenticationPolicy):
     def on_challenge(self, request, response) -> bool:
         if super().on_challenge(request, response):
             return True
-        refused_token = getattr(self._credential, "refused_token", None)
+        token_from_cache = getattr(self._credential, "token_from_cache", None)
         renew = getattr(self._credential, "renew", None)
-        if refused_token is None or renew is None or not refused_token():
+        if token_from_cache is None or renew is None or not token_from_cache():
             return False
         renew()
         self.authorize_request(request, *self._scopes)
@@ -156,10 +156,10 @@ class RenewableCredential:
     def get_token(self, *scopes, **kwargs):
         return self._credential.get_token(*scopes, **kwargs)
 
-    def refused_token(self) -> bool:
+    def token_from_cache(self) -> bool:
         """Whether the current token was read from the token cache (see CachedTokenAuthenticationPolicy)."""
-        refused_token = getattr(self._credential, "refused_token", None)
-        return bool(refused_token and refused_token())
+        token_from_cache = getattr(self._credential, "token_from_cache", None)
+        return bool(token_from_cache and token_from_cache())
 
     def renew(self) -> None:
         old, self._credential = self._credential, self._build()

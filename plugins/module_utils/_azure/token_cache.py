@@ -174,7 +174,7 @@ class CachedTokenCredential:
     """get_token / get_token_info answered from the cache while the token has more than 300 s left, else by the real
     azure-identity credential (built only then: a cache hit makes no request at all), whose token is then stored.
 
-    ``forget`` (a token was refused) drops the entries this credential handed out from the cache; ``refused_token``
+    ``forget`` (a token was refused) drops the entries this credential handed out from the cache; ``token_from_cache``
     tells azure-core's authentication policy whether a 401 met a token read from the cache (one fresh sign-in then
     settles it).
     """
@@ -251,7 +251,7 @@ class CachedTokenCredential:
         return info
 
     # ---- renewal ---------------------------------------------------------------------------------------------------
-    def refused_token(self) -> bool:
+    def token_from_cache(self) -> bool:
         """Whether the token in use came from the cache (so a 401 may just mean the cache was stale)."""
         return bool(self._served_from_cache)
 

@@ -173,10 +173,10 @@ def test_a_token_signed_in_for_and_read_back_is_not_taken_for_a_stale_one():
     cached, built = credential()
     cached.get_token(SCOPE)
     assert cached.get_token(SCOPE).token == "fresh-token-1" and built[0].sign_ins == 1
-    assert not cached.refused_token()
+    assert not cached.token_from_cache()
     other = credential()[0]  # another module run reads the same entry: a token it did not sign in for
     other.get_token(SCOPE)
-    assert other.refused_token()
+    assert other.token_from_cache()
 
 
 def test_get_token_of_a_credential_without_get_token_info():
@@ -327,11 +327,11 @@ def test_renew_drops_the_cached_token_signs_in_for_real_and_stores_the_new_one()
 
     renewable = RenewableCredential(build)
     assert renewable.get_token(SCOPE).token == "old-1" and reals == []
-    assert renewable.refused_token()
+    assert renewable.token_from_cache()
     renewable.renew()
     assert entry_files() == [], "the refused token is gone from the cache"
     assert renewable.get_token(SCOPE).token == "new0-1" and len(reals) == 1
-    assert not renewable.refused_token()
+    assert not renewable.token_from_cache()
     # A second renewal signs in again (never hands back the token it just stored).
     renewable.renew()
     assert renewable.get_token_info(SCOPE).token == "new1-1"
