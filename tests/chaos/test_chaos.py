@@ -101,7 +101,7 @@ def test_faults_on_the_operation_post(estate, case, fault):
 
 
 # ---- a token that expires while the module waits for the job (point 5) -----------------------------------------------
-def token_from_caches(estate) -> int:
+def refused_tokens(estate) -> int:
     return sum(row["count"] for row in estate.metrics()["requests"] if str(row["status"]) == "401")
 
 
@@ -117,7 +117,7 @@ def test_token_expires_while_waiting(estate, case):
     running = start_held_failover(estate)  # the job cannot finish until the test releases it
     estate.call("POST", "tokens/expire")
     # The job is still held when the module's next read meets the expired token.
-    estate.wait_for(lambda: token_from_caches(estate), "the module to meet the expired token")
+    estate.wait_for(lambda: refused_tokens(estate), "the module to meet the expired token")
     assert running.poll() is None, "the module stopped at the expired token"
     reads = job_reads(estate)
     estate.wait_for(lambda: job_reads(estate) > reads, "a read of the job with a new token")
@@ -125,7 +125,7 @@ def test_token_expires_while_waiting(estate, case):
     stdout, stderr = running.communicate(timeout=300)
     result = parse_result(stdout, stderr)
     survived(case, result, estate)
-    assert token_from_caches(estate) == 1, "one 401, then a new sign-in: never a loop on 401"
+    assert refused_tokens(estate) == 1, "one 401, then a new sign-in: never a loop on 401"
     case["detail"] = "401 once, signed in again, " + case["detail"]
 
 
