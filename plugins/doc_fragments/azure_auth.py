@@ -99,6 +99,20 @@ options:
       - Defaults to V(false).
       - Precedence is the module option, the credential profile, then E(AZURE_DISABLE_INSTANCE_DISCOVERY).
     type: bool
+  token_cache:
+    description:
+      - Reuse a valid access token and the cloud metadata across module runs of the same identity, so that the second
+        and later runs sign in (and read the O(cloud_environment) metadata URL) no more. A token is reused while it
+        has more than 5 minutes left; one that Azure refuses is dropped and the module signs in again once.
+      - The cache is the folder C(avsdr.site_recovery/tokens) under E(XDG_CACHE_HOME) (default C(~/.cache)), mode
+        0700, one 0600 file per identity and scope, named by a hash (see the collection's C(docs/architecture.md)). It
+        is used only when it is private to the user; otherwise the module signs in as if V(false).
+      - Only client secret, certificate and user/password sign-ins are cached; the Azure CLI keeps its own cache and a
+        managed identity asks a local endpoint.
+      - V(false) signs in on every run and writes nothing.
+      - Defaults to V(true).
+      - Precedence is the module option, the credential profile, then E(AZURE_TOKEN_CACHE).
+    type: bool
 requirements:
   - python >= 3.10
   - azure-core

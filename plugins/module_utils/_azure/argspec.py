@@ -28,6 +28,7 @@ AZURE_CREDENTIAL_ENV_MAPPING = {
     "x509_certificate_path": "AZURE_X509_CERTIFICATE_PATH",
     "thumbprint": "AZURE_THUMBPRINT",
     "disable_instance_discovery": "AZURE_DISABLE_INSTANCE_DISCOVERY",
+    "token_cache": "AZURE_TOKEN_CACHE",
 }
 AUTH_SOURCE_ENV = "ANSIBLE_AZURE_AUTH_SOURCE"
 
@@ -60,4 +61,5 @@ def azure_auth_argument_spec() -> dict:
         "x509_certificate_path": {"type": "path", "no_log": True},
         "thumbprint": {"type": "str", "no_log": True},
         "disable_instance_discovery": {"type": "bool"},
+        "token_cache": {"type": "bool"},
     }

@@ -77,6 +77,7 @@ class AuthSettings:
     x509_certificate_path: str | None = dataclasses.field(default=None, repr=False)
     thumbprint: str | None = dataclasses.field(default=None, repr=False)
     adfs_authority_url: str | None = None
+    token_cache: bool = True  # reuse a valid access token and the cloud metadata across module runs (token_cache.py)
 
     @property
     def verify_tls(self) -> bool:
@@ -209,6 +210,14 @@ def _first_set(*candidates):
     return next((value for value in candidates if value not in (None, "")), None)
 
 
+def _boolean_setting(key: str, setting: Callable, default: bool) -> bool:
+    raw = setting(key)
+    try:
+        return boolean(raw, strict=True) if raw is not None else default
+    except TypeError as exc:
+        raise AzureApiError(f"invalid {key}: {raw}", operation=AUTH_OPERATION, code="InvalidSetting") from exc
+
+
 def resolve_auth_settings(
     params: Mapping,
     environ: Mapping | None = None,
@@ -220,8 +229,9 @@ def resolve_auth_settings(
 
     Precedence of the settings that are not credentials: module argument, then the chosen credential source (profile
     or environment), then the AZURE_* environment, then the default (cloud_environment AzureCloud,
-    cert_validation_mode validate, disable_instance_discovery false). subscription_id: module argument, then the
-    credential source; for cli the Azure CLI's default subscription; for msi the first subscription the identity sees.
+    cert_validation_mode validate, disable_instance_discovery false, token_cache true). subscription_id: module
+    argument, then the credential source; for cli the Azure CLI's default subscription; for msi the first
+    subscription the identity sees.
     """
     environ = os.environ if environ is None else environ
     cli = cli or AzureCli()
@@ -237,13 +247,8 @@ def resolve_auth_settings(
         raise AzureApiError(
             f"invalid cert_validation_mode: {cert_validation_mode}", operation=AUTH_OPERATION, code="InvalidSetting"
         )
-    raw_discovery = setting("disable_instance_discovery")
-    try:
-        disable_instance_discovery = boolean(raw_discovery, strict=True) if raw_discovery is not None else False
-    except TypeError as exc:
-        raise AzureApiError(
-            f"invalid disable_instance_discovery: {raw_discovery}", operation=AUTH_OPERATION, code="InvalidSetting"
-        ) from exc
+    disable_instance_discovery = _boolean_setting("disable_instance_discovery", setting, False)
+    token_cache = _boolean_setting("token_cache", setting, True)
 
     subscription_id = _first_set(params.get("subscription_id"), values.get("subscription_id"))
     if source == "cli":
@@ -270,6 +275,7 @@ def resolve_auth_settings(
         cert_validation_mode=cert_validation_mode,
         disable_instance_discovery=disable_instance_discovery,
         adfs_authority_url=_first_set(params.get("adfs_authority_url"), values.get("adfs_authority_url")),
+        token_cache=token_cache,
         **{key: _first_set(value) for key, value in credential_values.items()},
     )
 

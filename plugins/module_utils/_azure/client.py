@@ -21,6 +21,11 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.auth im
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.cloud import CloudEndpoints, resolve_cloud
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError, azure_operation
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.token_cache import (
+    CachedTokenCredential,
+    FileCache,
+    identity_fingerprint,
+)
 
 try:
     from azure.core.exceptions import (
@@ -32,9 +37,11 @@ try:
     )
     from azure.core.rest import HttpRequest
     from azure.mgmt.core.exceptions import ARMErrorFormat
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
     from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 except ImportError:  # reported by AzureModule through missing_required_lib
     SiteRecoveryManagementClient = None
+    ARMChallengeAuthenticationPolicy = object
 
 COLLECTION_NAME = "avsdr.site_recovery"
 COLLECTION_VERSION = "0.1.0"  # keep equal to galaxy.yml's version (a unit test checks)
@@ -64,6 +71,24 @@ def collection_user_agent(ansible_version: str | None = None) -> str:
     return f"{agent} Ansible/{ansible_version}" if ansible_version else agent
 
 
+class CachedTokenAuthenticationPolicy(ARMChallengeAuthenticationPolicy):
+    """ARM's bearer-token policy, plus: a 401 that meets a token read from the token cache (revoked, or issued by a
+    directory that has forgotten it) renews the credential and sends the request once more with a freshly signed-in
+    token. ARM answers every 401 with a WWW-Authenticate challenge, which is when azure-core asks ``on_challenge``.
+    A 401 that meets a fresh token is returned as before (the callers' own renew-once logic handles it)."""
+
+    def on_challenge(self, request, response) -> bool:
+        if super().on_challenge(request, response):
+            return True
+        token_from_cache = getattr(self._credential, "token_from_cache", None)
+        renew = getattr(self._credential, "renew", None)
+        if token_from_cache is None or renew is None or not token_from_cache():
+            return False
+        renew()
+        self.authorize_request(request, *self._scopes)
+        return True
+
+
 def site_recovery_client(
     credential,
     subscription_id: str,
@@ -75,6 +100,7 @@ def site_recovery_client(
 ):
     """A SiteRecoveryManagementClient for ``cloud``; ``kwargs`` go to the client (polling_interval, retry_total...)."""
     kwargs.setdefault("retry_status", READ_STATUS_RETRIES)
+    kwargs.setdefault("authentication_policy", CachedTokenAuthenticationPolicy(credential, cloud.credential_scope))
     return SiteRecoveryManagementClient(
         credential,
         subscription_id,
@@ -117,7 +143,9 @@ class RenewableCredential:
     """The azure-identity credential the pipeline signs in with, replaceable by a fresh one (``renew``).
 
     azure-core's bearer policy drops its cached token on a 401, but the credential's own token cache would hand the
-    refused token back; renewing builds a new credential, so the next request signs in again.
+    refused token back; renewing builds a new credential, so the next request signs in again. With the token cache
+    across module runs (token_cache.CachedTokenCredential), renewing also drops the refused token from that cache and
+    the new credential does not read it: it signs in for real and stores the new token.
     """
 
     def __init__(self, build) -> None:
@@ -128,9 +156,18 @@ class RenewableCredential:
     def get_token(self, *scopes, **kwargs):
         return self._credential.get_token(*scopes, **kwargs)
 
+    def token_from_cache(self) -> bool:
+        """Whether the current token was read from the token cache (see CachedTokenAuthenticationPolicy)."""
+        token_from_cache = getattr(self._credential, "token_from_cache", None)
+        return bool(token_from_cache and token_from_cache())
+
     def renew(self) -> None:
         old, self._credential = self._credential, self._build()
         self.renewals += 1
+        for credential in (old, self._credential):
+            forget = getattr(credential, "forget", None)
+            if forget is not None:
+                forget()
         close = getattr(old, "close", None)
         if close is not None:
             close()
@@ -183,13 +220,22 @@ class AzureConnection:
         )
 
 
+def cached_credential(settings: AuthSettings, cloud: CloudEndpoints, cache: FileCache | None):
+    """The azure-identity credential for ``settings``, behind the token cache when it is on and the kind is cached."""
+    fingerprint = identity_fingerprint(settings, settings.adfs_authority_url or cloud.active_directory)
+    if cache is None or cache.directory is None or fingerprint is None:
+        return build_credential(settings, cloud)
+    return CachedTokenCredential(lambda: build_credential(settings, cloud), cache, fingerprint)
+
+
 def open_connection(
     params: Mapping, environ: Mapping | None = None, *, user_agent: str | None = None, **resolve_kwargs
 ):
     """Resolve settings, cloud and credential from module parameters and environment; raises AzureApiError."""
     settings = resolve_auth_settings(params, environ, **resolve_kwargs)
-    cloud = resolve_cloud(settings.cloud_environment, verify=settings.verify_tls)
-    credential = RenewableCredential(lambda: build_credential(settings, cloud))
+    cache = FileCache.for_environment(environ) if settings.token_cache else None
+    cloud = resolve_cloud(settings.cloud_environment, verify=settings.verify_tls, cache=cache)
+    credential = RenewableCredential(lambda: cached_credential(settings, cloud, cache))
     user_agent = user_agent or collection_user_agent()
     subscription_id = settings.subscription_id
     if subscription_id is None:

@@ -9,11 +9,13 @@ Resolved without azure-cli-core: the names are listed here and URLs are read fro
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 from urllib.parse import urlparse
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.argspec import DEFAULT_CLOUD
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.token_cache import digest
 
 try:
     import requests
@@ -22,6 +24,8 @@ except ImportError:  # reported by AzureModule through missing_required_lib
 
 METADATA_API_VERSION = "2022-09-01"
 METADATA_TIMEOUT_SECONDS = 30
+# How long endpoints read from a metadata URL are reused from the token cache folder (token_cache.FileCache).
+METADATA_CACHE_SECONDS = 24 * 3600
 
 
 class CloudEndpoints(NamedTuple):
@@ -61,11 +65,12 @@ def _operation(value: str) -> str:
 
 
 def resolve_cloud(
-    value: str | None, *, verify: bool = True, timeout: float = METADATA_TIMEOUT_SECONDS
+    value: str | None, *, verify: bool = True, timeout: float = METADATA_TIMEOUT_SECONDS, cache=None
 ) -> CloudEndpoints:
     """Return the endpoints for a cloud name (case-insensitive) or an ARM metadata discovery URL.
 
-    The metadata GET verifies TLS against the system CAs or REQUESTS_CA_BUNDLE unless ``verify`` is False.
+    The metadata GET verifies TLS against the system CAs or REQUESTS_CA_BUNDLE unless ``verify`` is False. With a
+    ``cache`` (token_cache.FileCache), endpoints read from a URL in the last 24 hours are reused without a request.
     """
     value = (value or DEFAULT_CLOUD).strip()
     by_lower_name = {name.lower(): cloud for name, cloud in KNOWN_CLOUDS.items()}
@@ -79,7 +84,32 @@ def resolve_cloud(
             code="InvalidCloudEnvironment",
         )
     metadata_url = metadata_endpoint_url(value)
-    return cloud_from_metadata(_fetch_metadata(metadata_url, value, verify=verify, timeout=timeout), value)
+    key = _metadata_cache_key(metadata_url, verify)
+    cached = _cached_endpoints(cache.read(key)) if cache is not None else None
+    if cached is not None:
+        return cached
+    cloud = cloud_from_metadata(_fetch_metadata(metadata_url, value, verify=verify, timeout=timeout), value)
+    if cache is not None:
+        cache.write(key, {"endpoints": cloud._asdict(), "fetched_at": int(time.time())})
+    return cloud
+
+
+def _metadata_cache_key(metadata_url: str, verify: bool) -> str:
+    return digest("metadata", metadata_url, verify)
+
+
+def _cached_endpoints(entry) -> CloudEndpoints | None:
+    """The endpoints of a cache entry still fresh and well formed, else None."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("fetched_at"), int):
+        return None
+    if not 0 <= time.time() - entry["fetched_at"] < METADATA_CACHE_SECONDS:
+        return None
+    endpoints = entry.get("endpoints")
+    if not isinstance(endpoints, dict) or set(endpoints) != set(CloudEndpoints._fields):
+        return None
+    if not all(isinstance(value, str) and value for value in endpoints.values()):
+        return None
+    return CloudEndpoints(**endpoints)
 
 
 def metadata_endpoint_url(value: str) -> str:

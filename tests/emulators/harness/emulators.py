@@ -385,11 +385,14 @@ def client_settings(settings: Settings, scenario: dict, avs: dict[str, str]) -> 
         "ASR_VAULT_NAME": scenario["vault"],
         "ASR_EMULATOR_URL": settings.asr_url,
         "ASR_SCENARIO": str(settings.scenario_path),
+        # The collection's token cache (docs/architecture.md) of the runs against this estate: in its own folder, not
+        # the user's ~/.cache, so no token of one estate is ever offered to another.
+        "XDG_CACHE_HOME": str(settings.directory / "cache"),
     }
 
 
 INTEGRATION_NAMES = {"REQUESTS_CA_BUNDLE": "ca_bundle"}
-NOT_FOR_INTEGRATION = {"ASR_SCENARIO"}
+NOT_FOR_INTEGRATION = {"ASR_SCENARIO", "XDG_CACHE_HOME"}
 
 
 def integration_variables(values: dict[str, str]) -> dict[str, object]:

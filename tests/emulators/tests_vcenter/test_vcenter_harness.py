@@ -37,6 +37,7 @@ ENV_NAMES = (
     "ASR_VAULT_NAME",
     "ASR_EMULATOR_URL",
     "ASR_SCENARIO",
+    "XDG_CACHE_HOME",
 )
 
 
@@ -81,6 +82,7 @@ def test_env_file_exports_every_setting(estate):
         "ASR_VAULT_NAME": "rsv-avs-dr",
         "ASR_EMULATOR_URL": f"https://127.0.0.1:{settings.asr_port}",
         "ASR_SCENARIO": str(settings.scenario_path),
+        "XDG_CACHE_HOME": str(settings.directory / "cache"),
     }
     assert settings.env_file.stat().st_mode & 0o077 == 0, "env.sh holds secrets: owner-only"
 
@@ -94,7 +96,7 @@ def test_integration_config_carries_the_same_values(estate):
     assert config["vmware_validate_certs"] is True
     assert config["azure_disable_instance_discovery"] is True
     typed = {"REQUESTS_CA_BUNDLE", "VMWARE_PORT", "VMWARE_VALIDATE_CERTS", "AZURE_DISABLE_INSTANCE_DISCOVERY"}
-    for name in set(ENV_NAMES) - typed - {"ASR_SCENARIO"}:
+    for name in set(ENV_NAMES) - typed - {"ASR_SCENARIO", "XDG_CACHE_HOME"}:
         assert config[name.lower()] == env[name], name
 
 

@@ -154,6 +154,7 @@ def test_open_connection_from_parameters_and_metadata_url(https_server, trust_te
         "subscription_id": "sub-1",
         "cloud_environment": https_server.url,
         "disable_instance_discovery": True,
+        "token_cache": False,  # the azure-identity credential itself (test_token_cache.py covers the cached one)
     }
 
     connection = open_connection(params, {})
