@@ -31,16 +31,30 @@ def run_failing(module, args, capsys) -> dict:
 ACTION_MODULES = [asr_failover, asr_commit, asr_reprotect, asr_recovery_point_apply, asr_failover_cancel]
 
 
+def target_options(module) -> list[str]:
+    """The options naming what a module acts on: asr_reprotect also takes a list of items."""
+    return (
+        ["protected_item", "protected_items", "recovery_plan"]
+        if module is asr_reprotect
+        else ["protected_item", "recovery_plan"]
+    )
+
+
 @pytest.mark.parametrize("module", ACTION_MODULES)
 def test_one_target_is_required(module, capsys):
     result = run_failing(module, VAULT, capsys)
-    assert "one of the following is required: protected_item, recovery_plan" in result["msg"]
+    assert f"one of the following is required: {', '.join(target_options(module))}" in result["msg"]
 
 
 @pytest.mark.parametrize("module", ACTION_MODULES)
 def test_item_and_plan_exclude_each_other(module, capsys):
     result = run_failing(module, {**VAULT, "protected_item": "a", "recovery_plan": "b"}, capsys)
-    assert "mutually exclusive: protected_item|recovery_plan" in result["msg"]
+    assert f"mutually exclusive: {'|'.join(target_options(module))}" in result["msg"]
+
+
+def test_an_item_and_a_list_of_items_exclude_each_other(capsys):
+    result = run_failing(asr_reprotect, {**VAULT, "protected_item": "a", "protected_items": ["b"]}, capsys)
+    assert "mutually exclusive: protected_item|protected_items|recovery_plan" in result["msg"]
 
 
 @pytest.mark.parametrize("module", [asr_failover, asr_recovery_point_apply])
