@@ -17,8 +17,8 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors im
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.plans import PlanTarget
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
-    STAGES,
     allows,
+    describe_state,
     is_commit_pending,
     is_failed_over,
 )
@@ -33,15 +33,6 @@ class CancelRequest:
     """asr_failover_cancel has no options of its own beyond the target and the waiting."""
 
 
-def _state(item: dict) -> str:
-    allowed = ", ".join(item.get("allowed_operations") or []) or "none"
-    stage = item.get("stage") or "?"
-    return (
-        f"stage {stage} ({STAGES.get(stage, 'unknown')}), protection state {item.get('protection_state')},"
-        f" allowed: {allowed}"
-    )
-
-
 def nothing_pending(item: dict) -> bool:
     """Not failed over and idle: there is no failover to cancel (also what a finished cancel leaves)."""
     return not is_failed_over(item) and not is_commit_pending(item)
@@ -51,13 +42,13 @@ def check_cancellable(item: dict) -> None:
     """Refuse an item whose failover cannot be cancelled now: committed, or CancelFailover not offered."""
     if not is_commit_pending(item):
         raise AsrError(
-            f"{describe(item)}: its failover is committed ({_state(item)}); a committed failover cannot be cancelled:"
+            f"{describe(item)}: its failover is committed ({describe_state(item)}); a committed failover cannot be cancelled:"
             " fail it over again (asr_failover) after its reprotect instead",
             stage=item.get("stage"),
         )
     if not allows(item, CANCEL_FAILOVER):
         raise AsrError(
-            f"{describe(item)}: ASR does not offer to cancel this failover (no CancelFailover; {_state(item)});"
+            f"{describe(item)}: ASR does not offer to cancel this failover (no CancelFailover; {describe_state(item)});"
             f" the {item.get('instance_type')} provider cannot go back before the commit: verify the VM where it runs"
             " now and commit (asr_commit), or leave it uncommitted for an operator",
             stage=item.get("stage"),
@@ -65,7 +56,7 @@ def check_cancellable(item: dict) -> None:
 
 
 def _no_change(item: dict) -> Outcome:
-    message = f"no failover of {describe(item)} is pending: nothing to cancel ({_state(item)})"
+    message = f"no failover of {describe(item)} is pending: nothing to cancel ({describe_state(item)})"
     return Outcome(False, before=item, extra={"stage": item.get("stage"), "msg": message})
 
 

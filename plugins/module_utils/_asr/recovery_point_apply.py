@@ -28,8 +28,8 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
-    STAGES,
     allows,
+    describe_state,
     is_commit_pending,
     replication_group,
 )
@@ -45,15 +45,6 @@ class ApplyPointRequest:
     max_data_loss: float | None = None
 
 
-def _state(item: dict) -> str:
-    allowed = ", ".join(item.get("allowed_operations") or []) or "none"
-    stage = item.get("stage") or "?"
-    return (
-        f"stage {stage} ({STAGES.get(stage, 'unknown')}), protection state {item.get('protection_state')},"
-        f" allowed: {allowed}"
-    )
-
-
 def check_point_change(item: dict) -> None:
     """Refuse an item whose provider, stage or allowed operations do not let its recovery point change now."""
     provider = provider_for(item)
@@ -63,13 +54,13 @@ def check_point_change(item: dict) -> None:
     if not is_commit_pending(item):
         raise AsrError(
             f"{describe(item)}: its recovery point can change only while a failover to Azure waits for its commit"
-            f" ({_state(item)}); a committed failover keeps its point, an item not failed over takes its point"
+            f" ({describe_state(item)}); a committed failover keeps its point, an item not failed over takes its point"
             " from asr_failover recovery_point=...",
             stage=item.get("stage"),
         )
     if not allows(item, CHANGE_PIT):
         raise AsrError(
-            f"{describe(item)}: ASR does not offer a change of recovery point (ChangePit) now ({_state(item)});"
+            f"{describe(item)}: ASR does not offer a change of recovery point (ChangePit) now ({describe_state(item)});"
             " commit or cancel the failover instead",
             stage=item.get("stage"),
         )

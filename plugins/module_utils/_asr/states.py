@@ -71,6 +71,16 @@ STAGES = {
 }
 
 
+def describe_state(item: dict) -> str:
+    """Where an item stands, for a refusal: its stage (and what it means), protection state and allowed operations."""
+    allowed = ", ".join(item.get("allowed_operations") or []) or "none"
+    stage = item.get("stage") or "?"
+    return (
+        f"stage {stage} ({STAGES.get(stage, 'unknown')}), protection state {item.get('protection_state')},"
+        f" allowed: {allowed}"
+    )
+
+
 def _fold(text: str | None) -> str:
     return "".join(char for char in (text or "").lower() if char.isalnum())
 
