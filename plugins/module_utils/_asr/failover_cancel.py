@@ -42,8 +42,8 @@ def check_cancellable(item: dict) -> None:
     """Refuse an item whose failover cannot be cancelled now: committed, or CancelFailover not offered."""
     if not is_commit_pending(item):
         raise AsrError(
-            f"{describe(item)}: its failover is committed ({describe_state(item)}); a committed failover cannot be cancelled:"
-            " fail it over again (asr_failover) after its reprotect instead",
+            f"{describe(item)}: its failover is committed ({describe_state(item)});"
+            " a committed failover cannot be cancelled: fail it over again (asr_failover) after its reprotect instead",
             stage=item.get("stage"),
         )
     if not allows(item, CANCEL_FAILOVER):
