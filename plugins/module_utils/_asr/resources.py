@@ -96,6 +96,14 @@ class AsrResources:
         self.vault_name = vault_name
         self.arm = arm
         self.sleep = sleep
+        # The vault's configuration (fabrics and their servers, policies, container mappings) read once per module
+        # run: a run lasts minutes, and a reprotect or preflight of many VMs needs the same answers for each.
+        self._configuration: dict = {}
+
+    def _once(self, key: tuple, read):
+        if key not in self._configuration:
+            self._configuration[key] = read()
+        return self._configuration[key]
 
     @property
     def _args(self):
@@ -231,18 +239,25 @@ class AsrResources:
 
     @azure_operation("read fabric {name}")
     def get_fabric(self, name: str) -> dict:
-        return normalize_fabric(self.client.replication_fabrics.get(*self._args, name))
+        return self._once(
+            ("fabric", name.lower()), lambda: normalize_fabric(self.client.replication_fabrics.get(*self._args, name))
+        )
 
     @azure_operation("list the replication policies of vault {self.vault_name}")
     def list_policies(self) -> list[dict]:
-        return [to_flat(policy) for policy in self.client.replication_policies.list(*self._args)]
+        return self._once(
+            ("policies",), lambda: [to_flat(policy) for policy in self.client.replication_policies.list(*self._args)]
+        )
 
     @azure_operation("list the container mappings of {item[friendly_name]}")
     def mapped_policy_ids(self, item: dict) -> list[str]:
-        mappings = self.client.replication_protection_container_mappings.list_by_replication_protection_containers(
-            *self._args, item["fabric_name"], item["protection_container_name"]
-        )
-        return [to_flat(mapping).get("policy_id") for mapping in mappings]
+        def read():
+            mappings = self.client.replication_protection_container_mappings.list_by_replication_protection_containers(
+                *self._args, item["fabric_name"], item["protection_container_name"]
+            )
+            return [to_flat(mapping).get("policy_id") for mapping in mappings]
+
+        return self._once(("mappings", item["fabric_name"].lower(), item["protection_container_name"].lower()), read)
 
     @azure_operation("list the run-as accounts of VMware site {site_id}")
     def list_site_run_as_accounts(self, site_id: str) -> list[dict]:
