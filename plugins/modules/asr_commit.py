@@ -22,11 +22,30 @@ options:
   protected_item:
     description:
       - The item to commit, by friendly name (the VM name), item name or ARM id.
-      - Exactly one of O(protected_item) and O(recovery_plan) is required.
+      - Exactly one of O(protected_item), O(recovery_plan) and the list form (O(protected_items),
+        O(recovery_plans)) is required.
     type: str
   recovery_plan:
     description: The recovery plan to commit, by name or ARM id.
     type: str
+  protected_items:
+    description:
+      - Commit these items side by side in one module run, with the same options (friendly names, item names or ARM
+        ids): every job is submitted, then every job is waited for together, so that many VMs take as long as the
+        longest job and hold one Ansible fork. Results are per item in RV(items), keyed by the reference given.
+      - May be combined with O(recovery_plans); neither with O(protected_item) nor O(recovery_plan).
+      - A reference that names no item (or several), or a plan that does not exist, is refused before anything is
+        submitted. Duplicates run once. An empty list changes nothing.
+      - A target that fails (a refusal, a failed job) does not stop the others; the module fails once all are done,
+        naming every failed target and the fix, with every target's result attached.
+    type: list
+    elements: str
+  recovery_plans:
+    description:
+      - Commit these recovery plans, each as one unit, side by side in one module run (with O(protected_items) when
+        given). Results are per plan in RV(recovery_plans).
+    type: list
+    elements: str
   require_source_stopped:
     description:
       - Before committing a failback, require the Azure VM (the source of the failback) to be stopped or
@@ -85,6 +104,36 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+items:
+  description:
+    - For O(protected_items), per reference given (duplicates once) what the single form returns for it
+      (C(changed), C(protected_item), C(request), C(job), C(attached), C(source_vms)), plus C(failed) and, for a failed item,
+      C(error) (C(msg), and ASR's C(code), C(message), C(possible_causes), C(recommended_action) when it sent them).
+      Also returned when the module fails because a target failed.
+    - In Jinja, read it as C(result['items']), because C(result.items) is the dict's method.
+  returned: when O(protected_items) or O(recovery_plans) is given
+  type: dict
+recovery_plans:
+  description:
+    - For O(recovery_plans), per plan given the same fields as RV(items), with C(recovery_plan) (the plan with its
+      items) instead of C(protected_item).
+  returned: when O(protected_items) or O(recovery_plans) is given
+  type: dict
+failed_items:
+  description: The references of O(protected_items) that failed (the module then fails).
+  returned: when a target of the list form failed
+  type: list
+  elements: str
+failed_recovery_plans:
+  description: The plans of O(recovery_plans) that failed (the module then fails).
+  returned: when a target of the list form failed
+  type: list
+  elements: str
+unknown:
+  description: The targets of the list form that name nothing in the vault (the module then fails, before submitting).
+  returned: when O(protected_items) or O(recovery_plans) has such names
+  type: list
+  elements: str
 protected_item:
   description: The item after the commit (before it in check mode), as a plain snake_case dict.
   returned: when O(protected_item) is given
@@ -95,15 +144,15 @@ recovery_plan:
   type: dict
 request:
   description: The commit that was (or in check mode would be) submitted; null when nothing was.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: dict
 job:
   description: The ASR job (id, name, state, tasks, errors, start and end time, duration); null when none ran.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: dict
 attached:
   description: True when a commit job already running was attached to.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: bool
 source_vms:
   description: The Azure VMs whose power state was checked (C(vm_id), C(power_state)).
@@ -112,19 +161,21 @@ source_vms:
   elements: dict
 diff:
   description: The item or plan before and after.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: dict
 """
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.commit import (
     CommitRequest,
+    commit_found_item,
     commit_item,
     commit_plan,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
-    TARGET_CONSTRAINTS,
+    TARGET_LISTS,
+    TARGETS_CONSTRAINTS,
     action_argument_spec,
-    run_on_target,
+    run_on_targets,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
 
@@ -135,9 +186,10 @@ def main():
             require_source_stopped={"type": "bool", "default": True},
             source_vm_resource_group={"type": "str"},
             ahead_of_failover={"type": "bool", "default": False},
+            **TARGET_LISTS,
         ),
         supports_check_mode=True,
-        **TARGET_CONSTRAINTS,
+        **TARGETS_CONSTRAINTS,
     )
     params = module.params
 
@@ -146,7 +198,7 @@ def main():
             params["require_source_stopped"], params["source_vm_resource_group"], params["ahead_of_failover"]
         )
 
-    run_on_target(module, build_request, commit_item, commit_plan)
+    run_on_targets(module, build_request, commit_item, commit_plan, commit_found_item, "commit")
 
 
 if __name__ == "__main__":

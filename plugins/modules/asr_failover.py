@@ -27,12 +27,31 @@ options:
     description:
       - The replication protected item to fail over, by friendly name (the VM name), item name or ARM id.
       - A member of a replication group (multi-VM consistency) fails over only through a recovery plan.
-      - Exactly one of O(protected_item) and O(recovery_plan) is required.
+      - Exactly one of O(protected_item), O(recovery_plan) and the list form (O(protected_items),
+        O(recovery_plans)) is required.
     type: str
   recovery_plan:
     description:
       - The recovery plan to fail over, by name or ARM id. Every item of the plan must have a recovery point.
     type: str
+  protected_items:
+    description:
+      - Fail over these items side by side in one module run, with the same options (friendly names, item names or ARM
+        ids): every job is submitted, then every job is waited for together, so that many VMs take as long as the
+        longest job and hold one Ansible fork. Results are per item in RV(items), keyed by the reference given.
+      - May be combined with O(recovery_plans); neither with O(protected_item) nor O(recovery_plan).
+      - A reference that names no item (or several), or a plan that does not exist, is refused before anything is
+        submitted. Duplicates run once. An empty list changes nothing.
+      - A target that fails (a refusal, a failed job) does not stop the others; the module fails once all are done,
+        naming every failed target and the fix, with every target's result attached.
+    type: list
+    elements: str
+  recovery_plans:
+    description:
+      - Fail over these recovery plans, each as one unit, side by side in one module run (with O(protected_items) when
+        given). Results are per plan in RV(recovery_plans).
+    type: list
+    elements: str
   failover_type:
     description:
       - V(auto) picks what the provider supports, unplanned for C(InMage) (classic failback) and toward Azure,
@@ -134,6 +153,36 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+items:
+  description:
+    - For O(protected_items), per reference given (duplicates once) what the single form returns for it
+      (C(changed), C(protected_item), C(request), C(job), C(attached), C(recovery_point)), plus C(failed) and, for a failed item,
+      C(error) (C(msg), and ASR's C(code), C(message), C(possible_causes), C(recommended_action) when it sent them).
+      Also returned when the module fails because a target failed.
+    - In Jinja, read it as C(result['items']), because C(result.items) is the dict's method.
+  returned: when O(protected_items) or O(recovery_plans) is given
+  type: dict
+recovery_plans:
+  description:
+    - For O(recovery_plans), per plan given the same fields as RV(items), with C(recovery_plan) (the plan with its
+      items) instead of C(protected_item).
+  returned: when O(protected_items) or O(recovery_plans) is given
+  type: dict
+failed_items:
+  description: The references of O(protected_items) that failed (the module then fails).
+  returned: when a target of the list form failed
+  type: list
+  elements: str
+failed_recovery_plans:
+  description: The plans of O(recovery_plans) that failed (the module then fails).
+  returned: when a target of the list form failed
+  type: list
+  elements: str
+unknown:
+  description: The targets of the list form that name nothing in the vault (the module then fails, before submitting).
+  returned: when O(protected_items) or O(recovery_plans) has such names
+  type: list
+  elements: str
 protected_item:
   description: The item after the failover (before it in check mode), as a plain snake_case dict.
   returned: when O(protected_item) is given
@@ -145,7 +194,7 @@ recovery_plan:
   type: dict
 request:
   description: What was (or in check mode would be) submitted; null when nothing was.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: dict
   contains:
     operation:
@@ -165,11 +214,11 @@ request:
       type: dict
 job:
   description: The ASR job (id, name, state, tasks, errors, start and end time, duration); null when none ran.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: dict
 attached:
   description: True when a job already running for the target was attached to instead of submitting again.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: bool
 recovery_point:
   description:
@@ -177,24 +226,26 @@ recovery_point:
       C(data_loss)). For a plan, a list with one entry per item (key C(item)).
     - The window is measured on Azure's clock, up to the start of the failover job when one ran, else up to the
       time Azure listed the points (check mode).
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: raw
 diff:
   description: The item or plan before and after.
-  returned: always
+  returned: when O(protected_item) or O(recovery_plan) is given
   type: dict
 """
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.failover import (
     FailoverRequest,
+    failover_found_item,
     failover_item,
     failover_plan,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
-    TARGET_CONSTRAINTS,
+    TARGET_LISTS,
+    TARGETS_CONSTRAINTS,
     action_argument_spec,
     duration_param,
-    run_on_target,
+    run_on_targets,
     time_param,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.recovery_points import (
@@ -215,10 +266,11 @@ def main():
             recovery_point_time={"type": "str"},
             max_data_loss={"type": "str"},
             shutdown_source={"type": "bool", "default": True},
+            **TARGET_LISTS,
         ),
         required_if=[("recovery_point", "custom", ("recovery_point_id",))],
-        mutually_exclusive=[*TARGET_CONSTRAINTS["mutually_exclusive"], ("recovery_point_id", "recovery_point_time")],
-        required_one_of=TARGET_CONSTRAINTS["required_one_of"],
+        mutually_exclusive=[*TARGETS_CONSTRAINTS["mutually_exclusive"], ("recovery_point_id", "recovery_point_time")],
+        required_one_of=TARGETS_CONSTRAINTS["required_one_of"],
         supports_check_mode=True,
     )
     params = module.params
@@ -235,7 +287,7 @@ def main():
             shutdown_source=params["shutdown_source"],
         )
 
-    run_on_target(module, build_request, failover_item, failover_plan)
+    run_on_targets(module, build_request, failover_item, failover_plan, failover_found_item, "failover")
 
 
 if __name__ == "__main__":

@@ -91,8 +91,11 @@ def _source_checks(service: AsrService, items: list[dict], request: CommitReques
 
 
 def commit_item(service: AsrService, reference: str, request: CommitRequest) -> Outcome:
+    return commit_found_item(service, service.resources.find_item(reference), request)
+
+
+def commit_found_item(service: AsrService, item: dict, request: CommitRequest) -> Outcome:
     resources = service.resources
-    item = resources.find_item(reference)
 
     def reread():
         return resources.reread(item)

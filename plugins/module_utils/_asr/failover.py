@@ -68,8 +68,11 @@ def _request_summary(target: dict, action: str, kind: str, direction: str, body:
 
 
 def failover_item(service: AsrService, reference: str, request: FailoverRequest, now: datetime | None = None):
+    return failover_found_item(service, service.resources.find_item(reference), request, now)
+
+
+def failover_found_item(service: AsrService, item: dict, request: FailoverRequest, now: datetime | None = None):
     resources = service.resources
-    item = resources.find_item(reference)
     provider = provider_for(item)
 
     def reread():

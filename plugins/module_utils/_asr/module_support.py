@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.batch import act_on_targets
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import (
     AsrError,
     listed_vaults,
@@ -44,6 +45,19 @@ def action_argument_spec(**extra) -> dict:
 TARGET_CONSTRAINTS = {
     "mutually_exclusive": [("protected_item", "recovery_plan")],
     "required_one_of": [("protected_item", "recovery_plan")],
+}
+
+# The list forms of asr_failover and asr_commit: many items and plans in one run (issue 17), never with one target.
+TARGET_LISTS = {
+    "protected_items": {"type": "list", "elements": "str"},
+    "recovery_plans": {"type": "list", "elements": "str"},
+}
+TARGETS_CONSTRAINTS = {
+    "mutually_exclusive": [
+        ("protected_item", "recovery_plan", "protected_items"),
+        ("protected_item", "recovery_plan", "recovery_plans"),
+    ],
+    "required_one_of": [("protected_item", "recovery_plan", "protected_items", "recovery_plans")],
 }
 
 
@@ -139,6 +153,28 @@ def run_on_target(module, build_request, on_item, on_plan) -> None:
         except AsrError as error:
             name_the_target(error, params)
             raise
+
+    run_module(module, work)
+
+
+def run_on_targets(module, build_request, on_item, on_plan, on_found_item, verb: str) -> None:
+    """run_on_target, or with O(protected_items) / O(recovery_plans) every target side by side (_asr/batch.py)."""
+    params = module.params
+    if params["protected_items"] is None and params["recovery_plans"] is None:
+        run_on_target(module, build_request, on_item, on_plan)
+        return
+
+    def work():
+        request = build_request()
+        outcome = act_on_targets(
+            service_for(module),
+            verb,
+            params["protected_items"] or [],
+            params["recovery_plans"] or [],
+            lambda service, item: on_found_item(service, item, request),
+            lambda service, name: on_plan(service, name, request),
+        )
+        return {"changed": outcome.changed, "warnings": outcome.warnings, **outcome.extra}
 
     run_module(module, work)
 

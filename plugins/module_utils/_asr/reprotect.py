@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.batch import error_view
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric import (
     choose_policy,
@@ -168,26 +169,6 @@ def reprotect_direction(provider, requested: str | None) -> str | None:
             " at auto"
         )
     return DIRECTIONS[requested]
-
-
-def error_view(error: Exception) -> dict:
-    """A failure as plain fields: the message, and ASR's error code, possible causes and recommended action."""
-    if isinstance(error, AzureApiError):
-        first = {
-            "code": error.code,
-            "message": error.message,
-            "possible_causes": error.possible_causes,
-            "recommended_action": error.recommended_action,
-        }
-        return {"msg": str(error), **first}
-    first = getattr(error, "details", {}).get("error") or {}
-    return {
-        "msg": getattr(error, "msg", str(error)),
-        "code": first.get("code"),
-        "message": first.get("message"),
-        "possible_causes": first.get("possible_causes"),
-        "recommended_action": first.get("recommended_action"),
-    }
 
 
 class _ItemReprotect:

@@ -87,6 +87,8 @@ class FakeResources:
         return self.list_recovery_points(value), self.served_at
 
     def get_plan(self, name):
+        if name not in self.plans:
+            raise AsrError(f"no recovery plan {name!r} in vault v")
         return copy.deepcopy(self.plans[name])
 
     def plans_containing(self, value):
