@@ -366,14 +366,20 @@ class Engine:
             for f in self.state["faults"]
         )
 
-    def broken_at_point(self, item: dict[str, Any], point: dict[str, Any] | None) -> bool:
+    def broken_at_point(self, item: dict[str, Any], details: dict[str, Any]) -> bool:
         """The `crash_point_broken` fault: the VM failed back at a crash-consistent point does not come up right
-        (its VMware Tools stay off, so the runbook's verification fails); at an application-consistent point it does."""
+        (its VMware Tools stay off, so the runbook's verification fails); at an application-consistent point it does.
+        A failover that asked for the latest point of a kind is judged by the kind it asked for, so that a test does
+        not depend on whether the newest point happens to fall on an application-consistent one; a point named by
+        its id, by its own kind."""
+        point = details.get("rp")
         if point is None or not any(
             f["kind"] == "crash_point_broken" and f.get("vm", "").lower() == item["vm"].lower()
             for f in self.state["faults"]
         ):
             return False
+        if details.get("app_consistent") is not None:
+            return not details["app_consistent"]
         return self.point_kind(point["time"]) != "ApplicationConsistent"
 
     def point_kind(self, moment: float) -> str:
@@ -601,7 +607,7 @@ class Engine:
                 item["booted"]["avs"] = end + self._boot_seconds()
                 if azure_vm:
                     azure_vm["power"] = "deallocated"
-                tools_off = self.tools_stay_disabled(item["vm"]) or self.broken_at_point(item, details.get("rp"))
+                tools_off = self.tools_stay_disabled(item["vm"]) or self.broken_at_point(item, details)
                 self.coupling.vm_failed_back(item["vm"], item["os"], tools_off)
             else:
                 item["booted"]["azure"] = end + self._boot_seconds()

@@ -157,6 +157,7 @@ def unplanned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[
     provider = _provider(props, instance_type, "unplanned failover")
     _refuse_group_member(engine, item, "unplanned failover")
     source_shutdown = site_operations == "Required"
+    app_consistent = None  # a point named by its id is judged by its own kind
     if instance_type == "InMage":
         point_type = _enum(provider, "recoveryPointType", INMAGE_POINT_TYPES, "InMageUnplannedFailoverInput")
         if point_type == "Custom":
@@ -164,6 +165,7 @@ def unplanned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[
             point = _point_by_id(engine, item, provider["recoveryPointId"])
         else:
             point = _latest(engine, item, point_type == "LatestTag")
+            app_consistent = point_type == "LatestTag"
     else:
         if instance_type == "InMageRcm":
             _required_fields(provider, ("performShutdown",), instance_type)
@@ -176,7 +178,8 @@ def unplanned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[
             point = _point_by_id(engine, item, provider["recoveryPointId"])
         else:
             point = _latest(engine, item, False)
-    details = {item["name"]: {"rp": point, "source_shutdown": source_shutdown}}
+            app_consistent = False
+    details = {item["name"]: {"rp": point, "source_shutdown": source_shutdown, "app_consistent": app_consistent}}
     return _submit(engine, "UnplannedFailover", [item], details, None)
 
 
@@ -193,8 +196,10 @@ def planned_failover(engine: Engine, item: dict[str, Any], body: Any) -> dict[st
         )
     _refuse_group_member(engine, item, "planned failover")
     point_type = _enum(provider, "recoveryPointType", RCM_FAILBACK_POINT_TYPES, "InMageRcmFailbackPlannedFailover")
-    point = _latest(engine, item, point_type == "ApplicationConsistent")
-    return _submit(engine, "PlannedFailover", [item], {item["name"]: {"rp": point}}, None)
+    app_consistent = point_type == "ApplicationConsistent"
+    point = _latest(engine, item, app_consistent)
+    details = {item["name"]: {"rp": point, "app_consistent": app_consistent}}
+    return _submit(engine, "PlannedFailover", [item], details, None)
 
 
 def commit(engine: Engine, item: dict[str, Any]) -> dict[str, Any]:
@@ -499,7 +504,7 @@ def plan_failover(engine: Engine, plan: str, body: Any, planned: bool) -> dict[s
             common = str(entry.get("useMultiVmSyncPoint", "")).lower() == "true"
         shutdown = props.get("sourceSiteOperations") == "Required"
         for name, point in _plan_points(engine, members, app, common).items():
-            details[name] = {"rp": point, "source_shutdown": shutdown}
+            details[name] = {"rp": point, "source_shutdown": shutdown, "app_consistent": app}
     return _submit(engine, kind, items, details, plan)
 
 
