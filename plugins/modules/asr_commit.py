@@ -87,6 +87,21 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Commit many VMs and plans side by side in one run (one job each, waited for together)
+  avsdr.site_recovery.asr_commit:
+    resource_group: rg-avs-dr
+    vault_name: rsv-avs-dr
+    protected_items: [app-lin-05, app-lin-06]
+    recovery_plans: [rp-web, rp-db]
+    source_vm_resource_group: rg-avs-dr-recovery
+  register: batch
+  # One failed target fails the task once the others are done; read every target's result.
+  failed_when: false
+
+- name: Show the targets that failed
+  ansible.builtin.debug:
+    msg: "{{ (batch['items'] | combine(batch.recovery_plans)) | dict2items | selectattr('value.failed') | map(attribute='key') | list }}"
+
 - name: Commit the failback of a VM once its Azure VM is shut down
   avsdr.site_recovery.asr_commit:
     resource_group: rg-avs-dr

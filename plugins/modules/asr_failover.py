@@ -126,6 +126,21 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Fail back many VMs and plans side by side in one run (one job each, waited for together)
+  avsdr.site_recovery.asr_failover:
+    resource_group: rg-avs-dr
+    vault_name: rsv-avs-dr
+    protected_items: [app-lin-05, app-lin-06]
+    recovery_plans: [rp-web, rp-db]
+    recovery_point: latest
+  register: batch
+  # One failed target fails the task once the others are done; read every target's result.
+  failed_when: false
+
+- name: Show the targets that failed
+  ansible.builtin.debug:
+    msg: "{{ (batch['items'] | combine(batch.recovery_plans)) | dict2items | selectattr('value.failed') | map(attribute='key') | list }}"
+
 - name: Fail a VM back from Azure to AVS with the latest recovery point
   avsdr.site_recovery.asr_failover:
     resource_group: rg-avs-dr

@@ -231,31 +231,42 @@ def measure(estate: Estate, label: str, command: list, vms: int, time_scale: flo
     }
 
 
-def bench(vms: int, forks: int, time_scale: float, throttle: str | None, out: Path, poll: float) -> list[dict]:
+def bench(
+    vms: int, forks: list[int], time_scale: float, throttle: str | None, out: Path, poll: float, runs: str
+) -> list[dict]:
+    """For one N: the playbook at each fork count (the estate reset between runs), then the reference once."""
     estate = Estate(out / f"n{vms}", vms, time_scale, throttle)
     estate.up()
+    rows = []
     try:
-        playbook = [
-            REPO / ".venv" / "bin" / "ansible-playbook",
-            "-i",
-            "inventory/demo.asr.yml",
-            "playbooks/failback.yml",
-            "--forks",
-            str(forks),
-            "-e",
-            f"reprotect_process_server={PROCESS_SERVER}",
-            "-e",
-            f"failback_poll_interval={poll:g}",
-            "-e",
-            f"reprotect_poll_interval={poll:g}",
-            "-e",
-            f"summary_report_file={estate.folder / 'summary.json'}",
-        ]
-        product = measure(estate, f"playbook forks {forks}", playbook, vms, time_scale)
-        estate.control("reset", method="POST")
-        reference = [VPY, Path(__file__).with_name("reference_failback.py"), "--process-server", PROCESS_SERVER]
-        reference += ["--workers", str(forks), "--poll-interval", f"{poll:g}"]
-        return [product, measure(estate, f"SDK script {forks} threads", reference, vms, time_scale)]
+        for count in forks if runs in ("both", "playbook") else []:
+            if rows:
+                estate.control("reset", method="POST")
+            playbook = [
+                REPO / ".venv" / "bin" / "ansible-playbook",
+                "-i",
+                "inventory/demo.asr.yml",
+                "playbooks/failback.yml",
+                "--forks",
+                str(count),
+                "-e",
+                f"reprotect_process_server={PROCESS_SERVER}",
+                "-e",
+                f"failback_poll_interval={poll:g}",
+                "-e",
+                f"reprotect_poll_interval={poll:g}",
+                "-e",
+                f"summary_report_file={estate.folder / 'summary.json'}",
+            ]
+            rows.append(measure(estate, f"playbook forks {count}", playbook, vms, time_scale))
+        if runs in ("both", "reference"):
+            if rows:
+                estate.control("reset", method="POST")
+            workers = max(forks)
+            reference = [VPY, Path(__file__).with_name("reference_failback.py"), "--process-server", PROCESS_SERVER]
+            reference += ["--workers", str(workers), "--poll-interval", f"{poll:g}"]
+            rows.append(measure(estate, f"SDK script {workers} threads", reference, vms, time_scale))
+        return rows
     finally:
         estate.down()
 
@@ -321,7 +332,13 @@ def picture(rows: list[dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vms", type=int, nargs="+", default=[10, 100])
-    parser.add_argument("--forks", type=int, default=50)
+    parser.add_argument("--forks", type=int, nargs="+", default=[50])
+    parser.add_argument(
+        "--runs",
+        choices=["both", "playbook", "reference"],
+        default="both",
+        help="reference alone: the ASR floor, reads and throttling of an estate too large for a playbook run here",
+    )
     parser.add_argument("--time-scale", type=float, default=0.1)
     parser.add_argument("--poll-interval", type=float, default=5.0)
     parser.add_argument("--throttle", choices=["tenth"], default=None)
@@ -330,7 +347,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for vms in args.vms:
-        rows += bench(vms, args.forks, args.time_scale, args.throttle, args.out, args.poll_interval)
+        rows += bench(vms, args.forks, args.time_scale, args.throttle, args.out, args.poll_interval, args.runs)
         print(table(rows), flush=True)
     settings = {key: value for key, value in vars(args).items() if key != "out"}
     (args.out / "bench.json").write_text(json.dumps({"settings": settings, "rows": rows}, indent=2) + "\n")
