@@ -211,13 +211,16 @@ class ReadOnceResources(AsrResources):
 
 def find_all(resources, references: list[str]) -> dict:
     """Each reference's item as find_item finds it, listing the vault once: an item, None when the vault has no such
-    item, or the error (an ambiguous name, an unreadable item). A failed listing raises (it is the vault's)."""
-    listed = resources.list_items() if any(not reference.startswith("/") for reference in references) else []
+    item, or the error (an ambiguous name, an unreadable item). A failed listing raises (it is the vault's).
+
+    An ARM id is matched in the listing too (ids compare without case, as ARM's); one the listing lacks is read."""
+    listed = resources.list_items() if references else []
+    by_id = {item["id"].lower(): item for item in listed}
     found = {}
     for reference in dict.fromkeys(references):
         try:
             if reference.startswith("/"):
-                found[reference] = resources.get_item_by_id(reference)
+                found[reference] = by_id.get(reference.lower()) or resources.get_item_by_id(reference)
             else:
                 found[reference] = _match_item(reference, listed, resources.vault_name)
         except ItemNotFoundError:

@@ -285,3 +285,15 @@ def test_an_ambiguous_name_is_that_vms_reason():
         readiness.SharedOptions(check_fabric=False),
     )
     assert verdict["stage"] == "not_ready" and "is ambiguous" in verdict["reasons"][0]
+
+
+def test_arm_ids_are_matched_in_the_one_listing_and_an_unknown_id_is_not_found():
+    ready, resources = _estate()
+
+    def get_item_by_id(item_id):
+        raise AzureApiError("not found", code="NotFound", status_code=404)
+
+    resources.get_item_by_id = get_item_by_id
+    found = readiness.find_all(resources, [ready["id"].upper(), "/gone"])
+    assert found[ready["id"].upper()]["id"] == ready["id"] and found["/gone"] is None
+    assert resources.reads["list_items"] == 1
