@@ -20,11 +20,11 @@ description:
     O(avsdr.site_recovery.asr_commit#module:ahead_of_failover)), and the reprotect that follows the commit resolves
     (as M(avsdr.site_recovery.asr_reprotect) resolves it with
     O(avsdr.site_recovery.asr_reprotect#module:ahead_of_commit))."
-  - The reads are shared: the vault's items are listed once, the fabrics and policies are read once; per VM only its
+  - The reads are shared. The vault's items are listed once, the fabrics and policies are read once; per VM only its
     recovery points (when it can fail back now) and its Azure VM's power state (for the commit's gate) are read.
   - A VM that cannot be read (an ambiguous name, an unreadable item or recovery points) is not ready with that
     reason; it does not fail the module. A vault or fabric that cannot be read fails the module.
-  - The vCenter side (the VM exists in AVS) is not checked here; see M(avsdr.site_recovery.vmware_tools_state).
+  - The vCenter side (the VM exists in AVS) is not checked here, see M(avsdr.site_recovery.vmware_tools_state).
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
