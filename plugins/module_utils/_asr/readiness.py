@@ -196,17 +196,17 @@ class ReadOnceResources(AsrResources):
         return self._read[key]
 
     def get_fabric(self, name: str) -> dict:
-        return self._once(("fabric", name.lower()), lambda: super(ReadOnceResources, self).get_fabric(name))
+        return self._once(("fabric", name.lower()), lambda: AsrResources.get_fabric(self, name))
 
     def list_fabrics(self) -> list[dict]:
-        return self._once(("fabrics",), lambda: super(ReadOnceResources, self).list_fabrics())
+        return self._once(("fabrics",), lambda: AsrResources.list_fabrics(self))
 
     def list_policies(self) -> list[dict]:
-        return self._once(("policies",), lambda: super(ReadOnceResources, self).list_policies())
+        return self._once(("policies",), lambda: AsrResources.list_policies(self))
 
     def mapped_policy_ids(self, item: dict) -> list[str]:
         key = ("mappings", item["fabric_name"].lower(), item["protection_container_name"].lower())
-        return self._once(key, lambda: super(ReadOnceResources, self).mapped_policy_ids(item))
+        return self._once(key, lambda: AsrResources.mapped_policy_ids(self, item))
 
 
 def find_all(resources, references: list[str]) -> dict:
