@@ -315,7 +315,7 @@ def test_the_fabric_policies_and_mappings_are_read_once_for_every_vm(monkeypatch
     monkeypatch.setattr(readiness.AsrResources, "mapped_policy_ids", counter("mappings", ["p"]))
     resources = readiness.ReadOnceResources(object(), "rg", "vault")
     item = {"fabric_name": "F1", "protection_container_name": "c1"}
-    for _ in range(3):
+    for _vm in range(3):
         assert resources.get_fabric("f1") == resources.get_fabric("F1") == {"name": "f1"}
         resources.list_policies()
         assert resources.mapped_policy_ids(item) == ["p"]
