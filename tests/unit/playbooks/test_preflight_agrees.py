@@ -48,12 +48,37 @@ def test_c_the_preflight_accepts_exactly_the_recovery_points_the_failback_accept
     assert "latest_processed" not in preflight
 
 
+def _judge() -> dict:
+    (judge,) = _module_calls("roles/preflight/tasks/main.yml", "avsdr.site_recovery.asr_failback_readiness_info")
+    return judge
+
+
+def _request() -> dict:
+    (join,) = [
+        task["ansible.builtin.set_fact"]["preflight_request"]
+        for task in _tasks("roles/preflight/tasks/main.yml")
+        if "preflight_request" in (task.get("ansible.builtin.set_fact") or {})
+    ]
+    return join
+
+
 def test_c_the_recovery_point_is_judged_by_the_module_not_by_jinja():
-    (judge,) = _module_calls("roles/preflight/tasks/recovery_points.yml", "avsdr.site_recovery.asr_recovery_point_info")
-    assert judge["recovery_point"] == "{{ preflight_recovery_point }}"
-    assert "preflight_max_data_loss" in judge["max_data_loss"]
-    text = (ROOT / "roles" / "preflight" / "tasks" / "recovery_points.yml").read_text()
-    assert "| float" not in text and "to_datetime" not in text, "no duration or age computed in Jinja"
+    vm = _request()["vm"]
+    assert vm["recovery_point"] == "{{ preflight_recovery_point }}"
+    assert "preflight_max_data_loss" in vm["max_data_loss"]
+    assert _judge()["vms"] == "{{ item.vms }}"
+    for path in ("main.yml", "record.yml"):
+        text = (ROOT / "roles" / "preflight" / "tasks" / path).read_text()
+        assert "| float" not in text and "to_datetime" not in text, "no duration or age computed in Jinja"
+
+
+def test_every_host_of_the_batch_is_judged_in_one_run_once_module_run():
+    (task,) = [
+        task
+        for task in _tasks("roles/preflight/tasks/main.yml")
+        if "avsdr.site_recovery.asr_failback_readiness_info" in task
+    ]
+    assert task["run_once"] is True and "ansible_play_batch" in task["vars"]["preflight_groups"]
 
 
 def test_d_the_preflight_looks_the_vm_up_as_the_failback_does():
@@ -69,9 +94,9 @@ def test_d_the_preflight_looks_the_vm_up_as_the_failback_does():
 
 
 def test_b_the_heartbeat_limit_is_the_modules_option():
-    (read,) = _module_calls("roles/preflight/tasks/fabric.yml", "avsdr.site_recovery.asr_fabric_info")
-    assert read["heartbeat_max_age"] == "{{ preflight_heartbeat_max_age }}"
-    text = (ROOT / "roles" / "preflight" / "tasks" / "fabric.yml").read_text()
+    assert _request()["shared"]["heartbeat_max_age"] == "{{ preflight_heartbeat_max_age }}"
+    assert _judge()["heartbeat_max_age"] == "{{ item.shared.heartbeat_max_age }}"
+    text = (ROOT / "roles" / "preflight" / "tasks" / "main.yml").read_text()
     assert "heartbeat_age_minutes" not in text and "| float" not in text
 
 
@@ -81,6 +106,6 @@ def test_the_preflight_resolves_what_the_commit_and_the_reprotect_will_use():
         assert name in wired["preflight_commit"], name
     for name in ("process_server", "master_target", "retention_drive", "datastore", "run_as_account", "policy"):
         assert f"reprotect_{name}" in wired["preflight_reprotect"], name
-    (commit,) = _module_calls("roles/preflight/tasks/commit.yml", "avsdr.site_recovery.asr_commit")
-    (reprotect,) = _module_calls("roles/preflight/tasks/reprotect.yml", "avsdr.site_recovery.asr_reprotect")
-    assert commit["ahead_of_failover"] is True and reprotect["ahead_of_commit"] is True
+    request = _request()
+    assert "preflight_commit" in request["vm"]["commit"] and "preflight_reprotect" in request["shared"]["reprotect"]
+    assert _judge()["reprotect"] == "{{ item.shared.reprotect }}"

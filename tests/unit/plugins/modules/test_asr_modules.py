@@ -9,6 +9,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.avsdr.site_recovery.plugins.modules import (
     asr_commit,
+    asr_failback_readiness_info,
     asr_failover,
     asr_failover_cancel,
     asr_job_info,
@@ -88,3 +89,14 @@ def test_wait_for_needs_a_job(capsys):
 def test_secrets_never_reach_the_result(capsys):
     result = run_failing(asr_commit, VAULT, capsys)
     assert "not-shown" not in json.dumps(result)
+
+
+def test_the_readiness_of_a_vm_needs_its_protected_item(capsys):
+    result = run_failing(asr_failback_readiness_info, {**VAULT, "vms": [{"max_data_loss": "30m"}]}, capsys)
+    assert "protected_item" in result["msg"] and "vms" in result["msg"]
+
+
+def test_the_readiness_refuses_an_unreadable_heartbeat_limit_before_any_read(capsys):
+    args = {**VAULT, "vms": [{"protected_item": "web-01"}], "heartbeat_max_age": "soon"}
+    result = run_failing(asr_failback_readiness_info, args, capsys)
+    assert result["msg"].startswith("heartbeat_max_age: cannot read duration 'soon'")
