@@ -198,11 +198,11 @@ vms:
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
     duration_param,
+    resources_for,
     run_module,
     vault_argument_spec,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.readiness import (
-    ReadOnceResources,
     SharedOptions,
     VmRequest,
     judge_vms,
@@ -260,9 +260,7 @@ def main():
             heartbeat_max_age=_or_default(duration_param(module, "heartbeat_max_age"), 1800.0),
             check_fabric=params["check_fabric"],
         )
-        resources = ReadOnceResources(
-            module.site_recovery, params["resource_group"], params["vault_name"], arm=module.arm
-        )
+        resources = resources_for(module)
         # Always check mode: asr_commit and asr_reprotect's code decides, nothing is ever submitted.
         service = AsrService(resources, True, WaitOptions(), renew_sign_in=module.connection.renew_sign_in)
         vms = judge_vms(service, [VmRequest(**vm) for vm in params["vms"]], shared)

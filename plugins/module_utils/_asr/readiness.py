@@ -29,7 +29,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect
     ReprotectRequest,
     _reprotect_all,
 )
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources, _match_item
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import _match_item
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
 # The stages from which the failback's steps still lie ahead: the failover (and its servers), the reprotect.
@@ -182,33 +182,6 @@ def reprotect_request(arguments: dict, heartbeat_max_age: float) -> ReprotectReq
 
 
 # ---- the reads ------------------------------------------------------------------------------------------------------
-class ReadOnceResources(AsrResources):
-    """AsrResources that read the fabrics, the policies and each container's mappings once per module run (they are
-    the same for every VM); everything else is read as AsrResources reads it."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._read: dict = {}
-
-    def _once(self, key, read):
-        if key not in self._read:
-            self._read[key] = read()
-        return self._read[key]
-
-    def get_fabric(self, name: str) -> dict:
-        return self._once(("fabric", name.lower()), lambda: AsrResources.get_fabric(self, name))
-
-    def list_fabrics(self) -> list[dict]:
-        return self._once(("fabrics",), lambda: AsrResources.list_fabrics(self))
-
-    def list_policies(self) -> list[dict]:
-        return self._once(("policies",), lambda: AsrResources.list_policies(self))
-
-    def mapped_policy_ids(self, item: dict) -> list[str]:
-        key = ("mappings", item["fabric_name"].lower(), item["protection_container_name"].lower())
-        return self._once(key, lambda: AsrResources.mapped_policy_ids(self, item))
-
-
 def find_all(resources, references: list[str]) -> dict:
     """Each reference's item as find_item finds it, listing the vault once: an item, None when the vault has no such
     item, or the error (an ambiguous name, an unreadable item). A failed listing raises (it is the vault's).
@@ -234,7 +207,7 @@ def find_all(resources, references: list[str]) -> dict:
 
 def judge_vms(service, requests: list[VmRequest], shared: SharedOptions) -> list[dict]:
     """Every VM's readiness, in the order of ``requests``. ``service`` is a check-mode AsrService (nothing is
-    submitted); its resources should be ReadOnceResources."""
+    submitted); its AsrResources reads the vault's configuration once for every VM."""
     resources = service.resources
     found = find_all(resources, [request.protected_item for request in requests])
     fabric_cache: list = []

@@ -234,8 +234,12 @@ class AsrResources:
     def list_fabrics(self) -> list[dict]:
         """Every fabric with its servers. A fabric list answers the appliance's components empty (recorded): each
         fabric is read again with a GET, which fills them."""
-        names = [fabric.name for fabric in self.client.replication_fabrics.list(*self._args)]
-        return [self.get_fabric(name) for name in names]
+
+        def read():
+            names = [fabric.name for fabric in self.client.replication_fabrics.list(*self._args)]
+            return [self.get_fabric(name) for name in names]
+
+        return self._once(("fabrics",), read)
 
     @azure_operation("read fabric {name}")
     def get_fabric(self, name: str) -> dict:

@@ -297,26 +297,3 @@ def test_arm_ids_are_matched_in_the_one_listing_and_an_unknown_id_is_not_found()
     found = readiness.find_all(resources, [ready["id"].upper(), "/gone"])
     assert found[ready["id"].upper()]["id"] == ready["id"] and found["/gone"] is None
     assert resources.reads["list_items"] == 1
-
-
-def test_the_fabric_policies_and_mappings_are_read_once_for_every_vm(monkeypatch):
-    counted = {"fabric": 0, "policies": 0, "mappings": 0}
-
-    def counter(key, value):
-        def read(*_args):
-            counted[key] += 1
-            return value
-
-        return read
-
-    # AsrResources' own reads (one SDK call each) counted; ReadOnceResources must call each once per key.
-    monkeypatch.setattr(readiness.AsrResources, "get_fabric", counter("fabric", {"name": "f1"}))
-    monkeypatch.setattr(readiness.AsrResources, "list_policies", counter("policies", []))
-    monkeypatch.setattr(readiness.AsrResources, "mapped_policy_ids", counter("mappings", ["p"]))
-    resources = readiness.ReadOnceResources(object(), "rg", "vault")
-    item = {"fabric_name": "F1", "protection_container_name": "c1"}
-    for _vm in range(3):
-        assert resources.get_fabric("f1") == resources.get_fabric("F1") == {"name": "f1"}
-        resources.list_policies()
-        assert resources.mapped_policy_ids(item) == ["p"]
-    assert counted == {"fabric": 1, "policies": 1, "mappings": 1}
