@@ -247,9 +247,21 @@ def judge_vm(service, request: VmRequest, item, shared: SharedOptions, fabrics) 
         wanted = wanted_servers(view, stage, request.master_target, shared.process_server)
         if wanted:
             reasons += server_reasons(wanted, fabrics())
-    if not is_empty(request.commit) and stage == "failback_ready":
+    needs_commit = not is_empty(request.commit) and stage == "failback_ready"
+    needs_reprotect = not is_empty(shared.reprotect) and stage in REPROTECT_AHEAD
+    if needs_commit or needs_reprotect:
+        # An item list answers protectedDisks and vmNics empty (recorded; docs/asr-contract.md "a list is not a
+        # GET"): the commit gate and the reprotect decide from the item read on its own, as asr_commit and
+        # asr_reprotect will.
+        try:
+            item = service.resources.reread(item)
+        except (AsrError, AzureApiError) as error:
+            reasons.append(f"cannot read the protected item {reference}: {refusal_message(error, reference)}")
+            result["reasons"] = reasons
+            return result
+    if needs_commit:
         reasons += _commit_reasons(service, request, item)
-    if not is_empty(shared.reprotect) and stage in REPROTECT_AHEAD:
+    if needs_reprotect:
         reasons += _reprotect_reasons(service, request, item, shared, result)
     result["reasons"] = reasons
     result["ready"] = not reasons

@@ -297,3 +297,23 @@ def test_arm_ids_are_matched_in_the_one_listing_and_an_unknown_id_is_not_found()
     found = readiness.find_all(resources, [ready["id"].upper(), "/gone"])
     assert found[ready["id"].upper()]["id"] == ready["id"] and found["/gone"] is None
     assert resources.reads["list_items"] == 1
+
+
+def test_the_commit_and_reprotect_judgements_read_the_item_on_its_own_not_from_the_listing():
+    """An item list answers protectedDisks empty (recorded): the gate and the reprotect decide from the item's GET."""
+    ready, resources = _estate()
+    listed_without_details = copy.deepcopy(ready)
+    listed_without_details["provider_specific_details"] = {"instance_type": "InMage"}
+    resources.list_items = lambda: [listed_without_details]
+    read = []
+    original = resources.get_item_by_id
+
+    def get_item_by_id(item_id):
+        read.append(item_id)
+        return original(item_id)
+
+    resources.get_item_by_id = get_item_by_id
+    requests = [readiness.VmRequest(ready["friendly_name"], commit={"source_vm_resource_group": "PwsTestRG"})]
+    shared = readiness.SharedOptions(reprotect={"process_server": "V2A-PS-200"}, check_fabric=False)
+    readiness.judge_vms(service(resources, check_mode=True), requests, shared)
+    assert read == [ready["id"]]
