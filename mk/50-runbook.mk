@@ -53,8 +53,11 @@ define with_emulators
 endef
 
 .PHONY: ansible-lint
+# A HOME of its own: a copy of the collection another tool installed under ~/.ansible/collections (molecule's
+# collection mode, an older release) would otherwise be linted against instead of this tree.
 ansible-lint: venv runbook-collection
-	ANSIBLE_COLLECTIONS_PATH=$(RUNBOOK_COLLECTIONS) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+	mkdir -p $(CURDIR)/.cache/ansible-lint-home
+	HOME=$(CURDIR)/.cache/ansible-lint-home ANSIBLE_COLLECTIONS_PATH=$(RUNBOOK_COLLECTIONS) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 	  $(VENV)/bin/ansible-lint --nocolor roles playbooks inventory
 
 # Molecule scenarios in collection mode; the emulators come up once per architecture, each scenario resets them.
