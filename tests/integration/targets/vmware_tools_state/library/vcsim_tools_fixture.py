@@ -21,6 +21,10 @@ options:
   state: {description: Whether the VM exists., type: str, choices: [present, absent], default: present}
   guest_id: {description: Guest id for a new VM., type: str, default: windows2019srv_64Guest}
   power_state: {description: Wanted power state., type: str, choices: [poweredOn, poweredOff]}
+  power_delay:
+    description: Seconds to wait before setting O(power_state); run asynchronously, it plays ASR powering the VM on.
+    type: float
+    default: 0
   running_status: {description: guest.toolsRunningStatus to write., type: str}
   version_status: {description: guest.toolsVersionStatus2 to write., type: str}
   tools_status: {description: guest.toolsStatus to write., type: str}
@@ -172,6 +176,7 @@ def main():
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "guest_id": {"type": "str", "default": "windows2019srv_64Guest"},
             "power_state": {"type": "str", "choices": ["poweredOn", "poweredOff"]},
+            "power_delay": {"type": "float", "default": 0},
             "running_status": {"type": "str"},
             "version_status": {"type": "str"},
             "tools_status": {"type": "str"},
@@ -197,6 +202,7 @@ def main():
             wait_for_upgrade(client.content, vm)
             changed |= set_power(client, vm, "poweredOff")
         if params["power_state"]:
+            time.sleep(params["power_delay"])
             changed |= set_power(client, vm, params["power_state"])
         if params["when_powered_on"]:
             wait_powered_on(vm)
