@@ -72,9 +72,9 @@ options:
     description:
       - With O(vms), seconds to wait for each VM to be powered on by someone else (for example ASR at the end of a
         failover) before its tools are looked at. The module never powers a VM of the list on.
-      - V(0), the default, does not wait; a VM that is off then fails when its state needs running tools.
+      - When not set (or V(0)), a VM that is off is not waited for: it fails when its state needs running tools.
+      - Only with O(vms).
     type: int
-    default: 0
   moid:
     description:
       - The managed object id of the VM, for example V(vm-42). Used first when several of O(moid), O(uuid) and
@@ -388,7 +388,7 @@ def argument_spec() -> dict:
             "options": vm_options,
             "required_one_of": [("moid", "uuid", "name")],
         },
-        "power_on_timeout": {"type": "int", "default": 0},
+        "power_on_timeout": {"type": "int"},
         "moid": {"type": "str"},
         "uuid": {"type": "str"},
         "use_instance_uuid": {"type": "bool", "default": False},
@@ -419,7 +419,7 @@ def run_list(vsphere: VSphereModule) -> None:
             f"vms names {', '.join(duplicates)} more than once: give each VM of the list a distinct label",
         )
     vms, failure = wait_for_list(
-        vsphere.client, entries, params["power_on_timeout"], params["timeout"], vsphere.check_mode
+        vsphere.client, entries, params["power_on_timeout"] or 0, params["timeout"], vsphere.check_mode
     )
     if failure:
         vsphere.fail_json(
@@ -433,6 +433,7 @@ def main() -> None:
         argument_spec=argument_spec(),
         required_one_of=[("moid", "uuid", "name", "vms")],
         mutually_exclusive=[("vms", option) for option in SINGLE_ONLY],
+        required_by={"power_on_timeout": "vms"},
         supports_check_mode=True,
     )
     params = vsphere.params

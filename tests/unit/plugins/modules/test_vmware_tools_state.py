@@ -167,6 +167,7 @@ def test_list_form_check_mode_predicts_without_waiting(vcenter, capsys):
         ({"vms": [{"folder": "x"}]}, "one of the following is required: moid, uuid, name"),
         ({"vms": [{"name": "a"}, {"moid": "vm-1", "label": "a"}]}, "a more than once"),
         ({"vms": [{"name": "a"}], "state": "current"}, "state current is not available with vms"),
+        ({"name": "a", "power_on_timeout": 30}, "missing parameter(s) required by 'power_on_timeout': vms"),
     ],
 )
 def test_list_form_bad_input_fails_before_any_read(vcenter, capsys, args, message):
