@@ -410,7 +410,7 @@ def progress(runner: ToolsRunner | None) -> dict:
 def run_list(vsphere: VSphereModule) -> None:
     """The list form: every VM of vms waited for side by side; fails at the end naming every VM that failed."""
     params = vsphere.params
-    if params["state"] not in LIST_STATES:
+    if params["state"] not in LIST_STATES and any(not entry["state"] for entry in params["vms"]):
         vsphere.fail_json(f"state {params['state']} is not available with vms: give each VM present or running")
     entries = [{**entry, "state": entry["state"] or params["state"]} for entry in params["vms"]]
     duplicates = duplicate_labels(entries)
