@@ -16,11 +16,11 @@ description:
     the property collector on each poll. Waiting is not a change.
   - With O(state=current) it also upgrades the tools when vCenter reports them upgradeable.
   - Optionally powers the VM on and sets the tools upgrade policy.
-  - With O(vms), waits for several VMs side by side in one run (the failback runbook's verification: one module
-    run for a whole batch of VMs, not one per VM): each VM until it is powered on (O(power_on_timeout)) and, for
+  - With O(vms), waits for several VMs side by side in one run (the failback runbook's verification runs one module
+    run for a whole batch of VMs, not one per VM), each VM until it is powered on (O(power_on_timeout)) and, for
     the VMs whose state asks for it, until its tools run. One property-collector read per poll for every VM still
     waited for. Each VM gets its own result in RV(vms); one VM's failure does not stop the others, and the module
-    fails at the end naming every VM that failed. The list form only waits: it never powers on, upgrades or
+    fails at the end naming every VM that failed. The list form only waits; it never powers on, upgrades or
     reconfigures a VM.
   - Failures say what to do next, for example how to start the tools inside a Windows guest whose tools stay
     disabled after a failback.
@@ -322,7 +322,7 @@ error:
 vms:
   description:
     - With O(vms), one result per VM by its label (O(vms[].label)), also when the module fails because a VM failed.
-    - Each has C(changed) (always false), C(failed), C(actions) (V(wait_for_power_on), V(wait_for_tools): what it
+    - Each has C(changed) (always false), C(failed), C(actions) (V(wait_for_power_on), V(wait_for_tools), what it
       waited for, or in check mode would wait for), C(vmware_tools) (its view as RV(vmware_tools), null when the VM
       was not found; C(wait_seconds) is the time the run waited for this VM) and, for a VM that failed, C(msg) (the
       same message as the single form, with what to do), C(error) (a vSphere fault) or C(candidates) (a failed
