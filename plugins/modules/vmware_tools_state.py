@@ -72,7 +72,7 @@ options:
     description:
       - With O(vms), seconds to wait for each VM to be powered on by someone else (for example ASR at the end of a
         failover) before its tools are looked at. The module never powers a VM of the list on.
-      - When not set (or V(0)), a VM that is off is not waited for: it fails when its state needs running tools.
+      - When not set (or V(0)), a VM that is off is not waited for; it fails when its state needs running tools.
       - Only with O(vms).
     type: int
   moid:
