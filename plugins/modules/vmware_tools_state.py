@@ -16,11 +16,65 @@ description:
     the property collector on each poll. Waiting is not a change.
   - With O(state=current) it also upgrades the tools when vCenter reports them upgradeable.
   - Optionally powers the VM on and sets the tools upgrade policy.
+  - With O(vms), waits for several VMs side by side in one run (the failback runbook's verification runs one module
+    run for a whole batch of VMs, not one per VM), each VM until it is powered on (O(power_on_timeout)) and, for
+    the VMs whose state asks for it, until its tools run. One property-collector read per poll for every VM still
+    waited for. Each VM gets its own result in RV(vms); one VM's failure does not stop the others, and the module
+    fails at the end naming every VM that failed. The list form only waits; it never powers on, upgrades or
+    reconfigures a VM.
   - Failures say what to do next, for example how to start the tools inside a Windows guest whose tools stay
     disabled after a failback.
 author:
   - avsdr.site_recovery contributors (@avsdr)
 options:
+  vms:
+    description:
+      - Several VMs to wait for side by side, instead of one VM named by O(moid), O(uuid) or O(name).
+      - Mutually exclusive with O(moid), O(uuid), O(use_instance_uuid), O(name), O(folder), O(datacenter),
+        O(power_on) and O(upgrade_policy).
+      - Each VM is looked up once, as the single form looks its VM up; a VM that cannot be found fails alone.
+    type: list
+    elements: dict
+    suboptions:
+      label:
+        description:
+          - The key of this VM's result in RV(vms). Defaults to O(vms[].moid), else O(vms[].name), else
+            O(vms[].uuid). Labels must be distinct.
+        type: str
+      moid:
+        description: The managed object id of the VM, as O(moid).
+        type: str
+      uuid:
+        description: The BIOS UUID of the VM, or its instance UUID with O(vms[].use_instance_uuid=true), as O(uuid).
+        type: str
+      use_instance_uuid:
+        description: Whether O(vms[].uuid) is the instance UUID, as O(use_instance_uuid).
+        type: bool
+        default: false
+      name:
+        description: The name of the VM, as O(name).
+        type: str
+      folder:
+        description: The VM folder that holds the VM, as O(folder).
+        type: str
+      datacenter:
+        description: The datacenter that holds the VM, as O(datacenter).
+        type: str
+      state:
+        description:
+          - V(present) the tools are installed; V(running) they run (the module waits up to O(timeout) for them).
+          - V(running_if_windows) V(running) for a VM whose guest is Windows (from the family the tools report, else
+            the configured guest id), V(present) for any other.
+          - Defaults to O(state), which must then be V(present) or V(running).
+        type: str
+        choices: [present, running, running_if_windows]
+  power_on_timeout:
+    description:
+      - With O(vms), seconds to wait for each VM to be powered on by someone else (for example ASR at the end of a
+        failover) before its tools are looked at. The module never powers a VM of the list on.
+      - When not set (or V(0)), a VM that is off is not waited for; it fails when its state needs running tools.
+      - Only with O(vms).
+    type: int
   moid:
     description:
       - The managed object id of the VM, for example V(vm-42). Used first when several of O(moid), O(uuid) and
@@ -76,6 +130,7 @@ options:
   timeout:
     description:
       - Seconds to wait in total for the power-on, the tools to run and an upgrade to finish.
+      - With O(vms), the seconds the tools of each VM get from when the VM is seen powered on.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -85,13 +140,17 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports the actions it would take and the predicted tools view, and neither changes nor waits.
+    details:
+      - Reports the actions it would take and the predicted tools view, and neither changes nor waits.
+      - With O(vms), reads every VM once and reports per VM what it would wait for and the predicted view.
   diff_mode:
     support: full
+    details: With O(vms) there is no diff; the list form only waits, which is not a change.
   idempotent:
     support: full
 notes:
   - Finding the VM and reading its tools state take a few property-collector calls; each poll while waiting is one.
+  - With O(vms), finding each VM takes a few calls once; then each poll is one call for all VMs still waited for.
   - When the vCenter session expires during a wait, the module logs in again once.
 seealso:
   - module: community.vmware.vmware_guest_tools_wait
@@ -140,6 +199,29 @@ EXAMPLES = r"""
     use_instance_uuid: true
     state: present
 
+- name: After a failover to AVS, wait side by side until every VM is powered on and the Windows VMs' tools run
+  avsdr.site_recovery.vmware_tools_state:
+    vms:
+      - name: web-win-01
+        folder: Workloads
+        state: running_if_windows
+      - name: web-lin-02
+        folder: Workloads
+        state: present
+      - moid: vm-1042
+        label: db-win-03
+        state: running
+    power_on_timeout: 120
+    timeout: 600
+  register: batch
+  # Each VM has its own result; read them rather than stop at the first VM that failed.
+  failed_when: false
+
+- name: Show each VM's outcome
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ item.value.msg | default(item.value.vmware_tools.running_status) }}"
+  loop: "{{ batch.vms | dict2items }}"
+
 - name: When the tools of a Windows VM stay disabled after the failback, start them inside the guest and wait again
   block:
     - name: Wait for VMware Tools
@@ -163,7 +245,7 @@ EXAMPLES = r"""
 RETURN = r"""
 vmware_tools:
   description: The VM and its tools after the run (in check mode, as predicted).
-  returned: success, and on failure once the VM was found
+  returned: without O(vms); on success, and on failure once the VM was found
   type: dict
   contains:
     vm_name:
@@ -222,7 +304,7 @@ actions:
   description:
     - What the run did (in check mode, would do), in order; on failure, what it did or attempted before failing.
     - V(wait_for_tools) alone is not a change.
-  returned: success, and on failure once the VM was found
+  returned: without O(vms); on success, and on failure once the VM was found
   type: list
   elements: str
   sample: [power_on, wait_for_tools]
@@ -237,11 +319,39 @@ error:
   returned: when a vSphere call failed
   type: dict
   sample: {operation: "upgrade VMware Tools in VM vm-1042", fault: "ToolsUnavailable", message: "..."}
+vms:
+  description:
+    - With O(vms), one result per VM by its label (O(vms[].label)), also when the module fails because a VM failed.
+    - Each has C(changed) (always false), C(failed), C(actions) (V(wait_for_power_on), V(wait_for_tools), what it
+      waited for, or in check mode would wait for), C(vmware_tools) (its view as RV(vmware_tools), null when the VM
+      was not found; C(wait_seconds) is the time the run waited for this VM) and, for a VM that failed, C(msg) (the
+      same message as the single form, with what to do), C(error) (a vSphere fault) or C(candidates) (a failed
+      lookup).
+  returned: when O(vms) is given
+  type: dict
+  sample:
+    web-win-01:
+      changed: false
+      failed: true
+      actions: [wait_for_power_on, wait_for_tools]
+      msg: "VMware Tools in VM 'web-win-01' (vm-1042, windowsGuest) are still not running after 600 s ..."
+      vmware_tools: {vm_name: web-win-01, moid: vm-1042, power_state: poweredOn, running_status: guestToolsNotRunning}
+failed_vms:
+  description: The labels of the VMs that failed (the module then fails).
+  returned: when O(vms) is given and a VM failed
+  type: list
+  elements: str
+  sample: [web-win-01]
 """
 
 # Ansible modules keep their documentation first, so the imports follow it.
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._vmtools.batch import (  # noqa: E402
+    duplicate_labels,
+    wait_for_list,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vmtools.runner import ToolsRunner  # noqa: E402
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vmtools.state import (  # noqa: E402
+    LIST_STATES,
     Desired,
     ToolsStateError,
     diff_view,
@@ -256,10 +366,29 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.looku
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._vsphere.module import VSphereModule  # noqa: E402
 
 LOOKUP_OPTIONS = ("moid", "uuid", "use_instance_uuid", "name", "folder", "datacenter")
+# Options of the single form that the list form (vms) does not take.
+SINGLE_ONLY = (*LOOKUP_OPTIONS, "power_on", "upgrade_policy")
 
 
 def argument_spec() -> dict:
+    vm_options = {
+        "label": {"type": "str"},
+        "moid": {"type": "str"},
+        "uuid": {"type": "str"},
+        "use_instance_uuid": {"type": "bool", "default": False},
+        "name": {"type": "str"},
+        "folder": {"type": "str"},
+        "datacenter": {"type": "str"},
+        "state": {"type": "str", "choices": list(LIST_STATES)},
+    }
     return {
+        "vms": {
+            "type": "list",
+            "elements": "dict",
+            "options": vm_options,
+            "required_one_of": [("moid", "uuid", "name")],
+        },
+        "power_on_timeout": {"type": "int"},
         "moid": {"type": "str"},
         "uuid": {"type": "str"},
         "use_instance_uuid": {"type": "bool", "default": False},
@@ -278,11 +407,39 @@ def progress(runner: ToolsRunner | None) -> dict:
     return {"changed": is_change(runner.performed), "actions": runner.performed} if runner else {}
 
 
+def run_list(vsphere: VSphereModule) -> None:
+    """The list form: every VM of vms waited for side by side; fails at the end naming every VM that failed."""
+    params = vsphere.params
+    if params["state"] not in LIST_STATES and any(not entry["state"] for entry in params["vms"]):
+        vsphere.fail_json(f"state {params['state']} is not available with vms: give each VM present or running")
+    entries = [{**entry, "state": entry["state"] or params["state"]} for entry in params["vms"]]
+    duplicates = duplicate_labels(entries)
+    if duplicates:
+        vsphere.fail_json(
+            f"vms names {', '.join(duplicates)} more than once: give each VM of the list a distinct label",
+        )
+    vms, failure = wait_for_list(
+        vsphere.client, entries, params["power_on_timeout"] or 0, params["timeout"], vsphere.check_mode
+    )
+    if failure:
+        vsphere.fail_json(
+            failure, changed=False, vms=vms, failed_vms=[label for label, vm in vms.items() if vm["failed"]]
+        )
+    vsphere.exit_json(changed=False, vms=vms)
+
+
 def main() -> None:
     vsphere = VSphereModule(
-        argument_spec=argument_spec(), required_one_of=[("moid", "uuid", "name")], supports_check_mode=True
+        argument_spec=argument_spec(),
+        required_one_of=[("moid", "uuid", "name", "vms")],
+        mutually_exclusive=[("vms", option) for option in SINGLE_ONLY],
+        required_by={"power_on_timeout": "vms"},
+        supports_check_mode=True,
     )
     params = vsphere.params
+    if params["vms"] is not None:
+        run_list(vsphere)
+        return
     desired = Desired(params["state"], params["power_on"], params["upgrade_policy"])
     before = runner = None
     try:

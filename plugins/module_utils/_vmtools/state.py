@@ -41,9 +41,14 @@ INSTALLED_TOOLS_STATUS = frozenset({"toolsOk", "toolsOld", "toolsNotRunning"})
 POWER_ON = "power_on"
 SET_UPGRADE_POLICY = "set_upgrade_policy"
 WAIT_FOR_TOOLS = "wait_for_tools"
+WAIT_FOR_POWER_ON = "wait_for_power_on"  # the list form only: it waits for someone else (ASR) to power the VM on
 UPGRADE_TOOLS = "upgrade_tools"
 MUTATING_ACTIONS = frozenset({POWER_ON, SET_UPGRADE_POLICY, UPGRADE_TOOLS})
 MAX_STEPS = 8
+
+# The states a VM of the list form (option vms) can be given: running_if_windows is running for a VM whose guest is
+# Windows (from the family the tools report, else the configured guest id), present for any other.
+LIST_STATES = ("present", "running", "running_if_windows")
 
 WINDOWS_HINT = (
     "For a Windows VM whose tools stay disabled after a failback: set the VMTools service to Automatic and start it "
@@ -204,4 +209,64 @@ def repeated_action_message(view: dict, action: str) -> str:
         f"{describe(view)} did not reach the wanted state after {what}: version status {view['version_status']}, "
         f"running status {view['running_status']}, upgrade policy {view['upgrade_policy']}. "
         "Look at the VM's recent tasks and events in vCenter"
+    )
+
+
+# ---- the list form (option vms): several VMs waited for side by side, one read per poll --------------------------
+def is_windows(view: dict) -> bool:
+    """Whether the guest is Windows, from the family the tools report or the configured guest id."""
+    return "windows" in f"{view['guest_family'] or ''} {view['guest_id'] or ''}".lower()
+
+
+def effective_state(state: str, view: dict) -> str:
+    """running_if_windows resolved against the view: running for a Windows guest, present for any other."""
+    if state == "running_if_windows":
+        return "running" if is_windows(view) else "present"
+    return state
+
+
+def list_action(state: str, view: dict, wait_power: bool, tools_waited: float | None) -> str | None:
+    """What a VM of a list run waits for next: WAIT_FOR_POWER_ON, WAIT_FOR_TOOLS, or None when it is done.
+
+    wait_power: the run waits for the VM to be powered on (it never powers a VM on itself); tools_waited: the
+    seconds its tools were already waited for (None before that wait began). Raises ToolsStateError with the same
+    messages as the single form: tools not installed, a VM that is off and not waited for, a VM that went off
+    while its tools were waited for.
+    """
+    if view["power_state"] != POWERED_ON:
+        if tools_waited is not None:
+            raise ToolsStateError(not_running_message(view, tools_waited), view)
+        if wait_power:
+            return WAIT_FOR_POWER_ON
+    return next_action(Desired(effective_state(state, view)), view)
+
+
+def list_plan(state: str, view: dict, wait_power: bool) -> tuple[list[str], dict]:
+    """Check mode for a VM of a list run: what it would wait for and the predicted view (raises ToolsStateError)."""
+    actions: list[str] = []
+    predicted = view
+    if view["power_state"] != POWERED_ON and wait_power:
+        actions.append(WAIT_FOR_POWER_ON)
+        predicted = {**view, "power_state": POWERED_ON}
+    try:
+        more, predicted = plan_actions(Desired(effective_state(state, predicted)), predicted)
+    except ToolsStateError as exc:
+        raise ToolsStateError(exc.msg, view) from None
+    return actions + more, predicted
+
+
+def power_off_message(view: dict, waited: float) -> str:
+    """Why the wait for a power-on failed, and what an operator does next."""
+    return (
+        f"{describe(view)} is still {view['power_state']} after {waited:.0f} s: its tools cannot run. Power it on in "
+        "vCenter (or find out in its recent tasks and events why it stays off), then re-run this task"
+    )
+
+
+def list_failure(labels_failed: dict[str, str], total: int) -> str:
+    """The message of a list run in which some VMs failed: every VM that failed, with its own message."""
+    return (
+        f"VMware Tools state not reached for {len(labels_failed)} of the {total} VMs ("
+        + "; ".join(f"VM {label}: {msg}" for label, msg in labels_failed.items())
+        + "); the others were waited for to the end. Fix the cause each message names, then re-run this task"
     )

@@ -160,6 +160,31 @@ class VSphereClient:
 
         return self._invoke(f"read {', '.join(paths)} of {kind} {moid}", read)
 
+    def get_properties_of(self, kind: str, moids: list[str], paths: list[str]) -> dict[str, dict]:
+        """Read paths of several objects in ONE property-collector call: moid -> properties.
+
+        An object that no longer exists is left out of the result (vCenter refuses the whole read for it: it is
+        dropped and the read is made again, once per missing object).
+        """
+
+        def read():
+            wanted = list(dict.fromkeys(moids))
+            while wanted:
+                specs = [
+                    vmodl.query.PropertyCollector.ObjectSpec(obj=self._managed(kind, moid), skip=False)
+                    for moid in wanted
+                ]
+                try:
+                    return dict(self._retrieve(specs, kind, paths))
+                except vmodl.fault.ManagedObjectNotFound as exc:
+                    missing = getattr(getattr(exc, "obj", None), "_moId", None)
+                    if missing not in wanted:
+                        raise
+                    wanted.remove(missing)
+            return {}
+
+        return self._invoke(f"read {', '.join(paths)} of {len(moids)} {kind} objects", read)
+
     def list_properties(self, kind: str, paths: list[str]) -> list[tuple[str, dict]]:
         """(moid, properties) of every object of kind in the inventory, read in one container view."""
 

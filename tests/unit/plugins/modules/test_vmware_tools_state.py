@@ -118,3 +118,59 @@ def test_a_failure_after_a_power_on_still_reports_the_change(vcenter, capsys):
     assert result["actions"] == ["power_on", "wait_for_tools"]
     assert "still not running" in result["msg"]
     assert result["vmware_tools"]["power_state"] == "poweredOn"
+
+
+# ---- the list form (vms) ------------------------------------------------------------------------------------------------
+def test_list_form_reports_each_vm_and_changes_nothing(vcenter, capsys):
+    vcenter.vms["vm-7"]["guest.toolsRunningStatus"] = "guestToolsRunning"
+    vcenter.add_vm("vm-8", name="web-lin-02", **{"config.guestId": "rhel8_64Guest", "guest.guestFamily": "linuxGuest"})
+    result = run(
+        capsys,
+        vms=[{"name": "web-win-01", "state": "running_if_windows"}, {"moid": "vm-8", "label": "web-lin-02"}],
+        state="present",
+        power_on_timeout=60,
+    )
+    assert result["changed"] is False and "failed" not in result
+    assert set(result["vms"]) == {"web-win-01", "web-lin-02"}
+    assert result["vms"]["web-win-01"]["vmware_tools"]["running_status"] == "guestToolsRunning"
+    assert result["vms"]["web-lin-02"]["actions"] == []
+    assert len(vcenter.many_reads) == 1  # both VMs done at the first read
+    assert vcenter.changes == [] and vcenter.closed
+
+
+def test_list_form_fails_at_the_end_naming_every_vm_that_failed(vcenter, capsys):
+    vcenter.vms["vm-7"]["guest.toolsVersionStatus2"] = "guestToolsNotInstalled"
+    vcenter.add_vm("vm-8", name="web-lin-02", **{"guest.toolsRunningStatus": "guestToolsRunning"})
+    result = run(capsys, vms=[{"name": "web-win-01"}, {"name": "nowhere"}, {"moid": "vm-8"}])
+    assert result["failed"] is True
+    assert result["failed_vms"] == ["web-win-01", "nowhere"]
+    assert "2 of the 3 VMs" in result["msg"]
+    assert "VM web-win-01: VMware Tools are not installed" in result["msg"]
+    assert "VM nowhere: No VM found with name 'nowhere'" in result["msg"]
+    assert result["vms"]["vm-8"]["failed"] is False
+    assert result["vms"]["web-win-01"]["vmware_tools"]["moid"] == "vm-7"
+
+
+def test_list_form_check_mode_predicts_without_waiting(vcenter, capsys):
+    vcenter.vms["vm-7"]["runtime.powerState"] = "poweredOff"
+    result = run(capsys, vms=[{"moid": "vm-7"}], power_on_timeout=60, _ansible_check_mode=True)
+    assert result["vms"]["vm-7"]["actions"] == ["wait_for_power_on", "wait_for_tools"]
+    assert result["vms"]["vm-7"]["vmware_tools"]["power_state"] == "poweredOn"
+    assert vcenter.vms["vm-7"]["runtime.powerState"] == "poweredOff"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"vms": [{"name": "a"}], "name": "a"}, "mutually exclusive"),
+        ({"vms": [{"name": "a"}], "power_on": True}, "mutually exclusive"),
+        ({"vms": [{"folder": "x"}]}, "one of the following is required: moid, uuid, name"),
+        ({"vms": [{"name": "a"}, {"moid": "vm-1", "label": "a"}]}, "a more than once"),
+        ({"vms": [{"name": "a"}], "state": "current"}, "state current is not available with vms"),
+        ({"name": "a", "power_on_timeout": 30}, "missing parameter(s) required by 'power_on_timeout': vms"),
+    ],
+)
+def test_list_form_bad_input_fails_before_any_read(vcenter, capsys, args, message):
+    result = run(capsys, **args)
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+    assert vcenter.many_reads == []

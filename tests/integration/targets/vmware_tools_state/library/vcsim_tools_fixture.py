@@ -21,6 +21,19 @@ options:
   state: {description: Whether the VM exists., type: str, choices: [present, absent], default: present}
   guest_id: {description: Guest id for a new VM., type: str, default: windows2019srv_64Guest}
   power_state: {description: Wanted power state., type: str, choices: [poweredOn, poweredOff]}
+  power_delay:
+    description: Seconds to wait before setting O(power_state); run asynchronously, it plays ASR powering the VM on.
+    type: float
+    default: 0
+  power_after_login:
+    description:
+      - Before O(power_delay), wait until a vCenter session of the same user opened after this fixture's own exists
+        (the module under test, started meanwhile, has logged in), so that the power-on happens while it waits.
+    type: bool
+    default: false
+  ready_file:
+    description: A file to create once this fixture is logged in (wait for it before starting the module under test).
+    type: path
   running_status: {description: guest.toolsRunningStatus to write., type: str}
   version_status: {description: guest.toolsVersionStatus2 to write., type: str}
   tools_status: {description: guest.toolsStatus to write., type: str}
@@ -131,6 +144,25 @@ def wait_for_upgrade(content, vm, timeout=TASK_TIMEOUT):
         time.sleep(POLL_SECONDS)
 
 
+def later_sessions(content):
+    """The keys of the sessions of our user that were opened after ours."""
+    manager = content.sessionManager
+    ours = manager.currentSession
+    return [
+        session.key
+        for session in manager.sessionList
+        if session.userName == ours.userName and session.key != ours.key and session.loginTime > ours.loginTime
+    ]
+
+
+def wait_for_later_session(content, timeout=TASK_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not later_sessions(content):
+        if time.monotonic() > deadline:
+            raise VSphereError("see the module under test log in", f"no later session after {timeout} s")
+        time.sleep(POLL_SECONDS)
+
+
 def expire_later_sessions(content):
     """Terminate the sessions of our user that were opened after ours; returns how many."""
     manager = content.sessionManager
@@ -172,6 +204,9 @@ def main():
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "guest_id": {"type": "str", "default": "windows2019srv_64Guest"},
             "power_state": {"type": "str", "choices": ["poweredOn", "poweredOff"]},
+            "power_delay": {"type": "float", "default": 0},
+            "power_after_login": {"type": "bool", "default": False},
+            "ready_file": {"type": "path"},
             "running_status": {"type": "str"},
             "version_status": {"type": "str"},
             "tools_status": {"type": "str"},
@@ -193,10 +228,16 @@ def main():
                 client.wait_for_task(vm.Destroy_Task()._moId, f"destroy VM {params['name']}", TASK_TIMEOUT)
             vsphere.exit_json(changed=vm is not None)
         vm, changed = ensure_vm(client, datacenter, params["folder"], params["name"], params["guest_id"])
+        if params["ready_file"]:
+            with open(params["ready_file"], "w", encoding="utf-8"):
+                pass  # logged in: a module started from now on has a later session
         if params["power_off_during_upgrade"]:
             wait_for_upgrade(client.content, vm)
             changed |= set_power(client, vm, "poweredOff")
         if params["power_state"]:
+            if params["power_after_login"]:
+                wait_for_later_session(client.content)
+            time.sleep(params["power_delay"])
             changed |= set_power(client, vm, params["power_state"])
         if params["when_powered_on"]:
             wait_powered_on(vm)

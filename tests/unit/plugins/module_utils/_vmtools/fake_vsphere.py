@@ -39,6 +39,9 @@ class FakeVSphere:
         self.ancestors: dict[str, list[tuple[str, str]]] = {}
         # moid -> number of tools polls (while powered on) after which the guest reports its tools running
         self.tools_start_after_polls: dict[str, int] = {}
+        # moid -> number of list polls after which someone else (ASR) powers the VM on
+        self.power_on_after_polls: dict[str, int] = {}
+        self.many_reads: list[list[str]] = []  # the moids of each get_properties_of call
         self.upgrade_result = "guestToolsCurrent"
         self.calls: list[tuple] = []
         self.closed = False
@@ -60,6 +63,26 @@ class FakeVSphere:
             self.calls.append(("poll", moid))
             self._guest_tick(moid, vm)
         return {path: vm[path] for path in paths if vm.get(path) is not None}
+
+    def get_properties_of(self, kind: str, moids: list[str], paths: list[str]) -> dict[str, dict]:
+        assert kind == "VirtualMachine"
+        self.many_reads.append(list(moids))
+        found = {}
+        for moid in moids:
+            vm = self.vms.get(moid)
+            if vm is None:
+                continue
+            self._power_tick(moid, vm)
+            self._guest_tick(moid, vm)
+            found[moid] = {path: vm[path] for path in paths if vm.get(path) is not None}
+        return found
+
+    def _power_tick(self, moid: str, vm: dict) -> None:
+        if moid in self.power_on_after_polls:
+            self.power_on_after_polls[moid] -= 1
+            if self.power_on_after_polls[moid] <= 0:
+                del self.power_on_after_polls[moid]
+                vm["runtime.powerState"] = "poweredOn"
 
     def _guest_tick(self, moid: str, vm: dict) -> None:
         if moid in self.tools_start_after_polls and vm["runtime.powerState"] == "poweredOn":

@@ -106,6 +106,30 @@ def test_missing_object_reads_as_none(sessions):
     assert make_client().get_properties("VirtualMachine", "vm-9", ["name"]) is None
 
 
+def test_several_objects_in_one_read_a_missing_one_left_out(sessions):
+    both = SimpleNamespace(
+        objects=[
+            SimpleNamespace(obj=SimpleNamespace(_moId=moid), propSet=[SimpleNamespace(name="name", val=name)])
+            for moid, name in (("vm-1", "web"), ("vm-3", "db"))
+        ],
+        token=None,
+    )
+    sessions.answers += [vmodl.fault.ManagedObjectNotFound(msg="deleted", obj=vim.VirtualMachine("vm-2")), both]
+    client = make_client()
+    assert client.get_properties_of("VirtualMachine", ["vm-1", "vm-2", "vm-3"], ["name"]) == {
+        "vm-1": {"name": "web"},
+        "vm-3": {"name": "db"},
+    }
+    calls = client.content.propertyCollector.RetrievePropertiesEx.call_args_list
+    assert [len(call.kwargs["specSet"][0].objectSet) for call in calls] == [3, 2]  # one read, again without vm-2
+
+
+def test_several_objects_unknown_missing_object_is_an_error(sessions):
+    sessions.answers.append(vmodl.fault.ManagedObjectNotFound(msg="deleted", obj=vim.Folder("group-9")))
+    with pytest.raises(VSphereError, match="ManagedObjectNotFound"):
+        make_client().get_properties_of("VirtualMachine", ["vm-1"], ["name"])
+
+
 def test_certificate_validation_is_on_by_default(sessions):
     sessions.answers.append(retrieve_result("vm-1", name="web"))
     make_client().get_properties("VirtualMachine", "vm-1", ["name"])
