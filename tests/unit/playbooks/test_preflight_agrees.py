@@ -83,10 +83,23 @@ def test_every_host_of_the_batch_is_judged_in_one_run_once_module_run():
 
 def test_d_the_preflight_looks_the_vm_up_as_the_failback_does():
     lookup_keys = {"name", "folder", "datacenter"}
-    (preflight,) = _module_calls("roles/preflight/tasks/vcenter.yml", "avsdr.site_recovery.vmware_tools_state")
-    failback = _module_calls("roles/failback/tasks/checks.yml", "avsdr.site_recovery.vmware_tools_state")
-    assert failback and all(lookup_keys <= set(call) for call in failback)
-    assert lookup_keys <= set(preflight)
+    # Both phases look VMs up through vmware_tools_state's list form: each host names its VM in an entry of `vms`.
+    (preflight_join,) = [
+        task for task in _tasks("roles/preflight/tasks/main.yml") if "preflight_vcenter_vm" in task.get("vars", {})
+    ]
+    (failback_join,) = [
+        task
+        for task in _tasks("roles/failback/tasks/vcenter_wait.yml")
+        if "failback_vcenter_wait_vm" in task.get("vars", {})
+    ]
+    preflight, failback = (
+        preflight_join["vars"]["preflight_vcenter_vm"],
+        failback_join["vars"]["failback_vcenter_wait_vm"],
+    )
+    assert lookup_keys <= set(preflight) and lookup_keys <= set(failback)
+    assert [preflight[key].split("_", 1)[1] for key in sorted(lookup_keys)] == [
+        failback[key].split("_", 1)[1] for key in sorted(lookup_keys)
+    ]
     wired = _preflight_vars()
     assert "failback_vm_folder" in wired["preflight_vm_folder"]
     assert "failback_vm_datacenter" in wired["preflight_vm_datacenter"]
