@@ -34,3 +34,27 @@ options:
     type: int
     default: 30
 """
+
+    # One-to-one with _asr.module_support.TARGET_LISTS (asr_failover and asr_commit).
+    TARGET_LISTS = r"""
+options:
+  protected_items:
+    description:
+      - Run the operation on these items side by side in one module run, with the same options (friendly names, item
+        names or ARM ids). Every job is submitted, then every job is waited for together, so that many VMs take as
+        long as the longest job and hold one Ansible fork. Results are per item in RV(items), keyed by the reference
+        given.
+      - May be combined with O(recovery_plans); neither with O(protected_item) nor O(recovery_plan).
+      - A reference that names no item (or several), or a plan that does not exist, is refused before anything is
+        submitted. Duplicates run once. An empty list changes nothing.
+      - A target that fails (a refusal, a failed job) does not stop the others; the module fails once all are done,
+        naming every failed target and the fix, with every target's result attached.
+    type: list
+    elements: str
+  recovery_plans:
+    description:
+      - Run the operation on these recovery plans, each as one unit, side by side in one module run (with
+        O(protected_items) when given). Results are per plan in RV(recovery_plans).
+    type: list
+    elements: str
+"""

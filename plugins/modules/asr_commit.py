@@ -28,24 +28,6 @@ options:
   recovery_plan:
     description: The recovery plan to commit, by name or ARM id.
     type: str
-  protected_items:
-    description:
-      - Commit these items side by side in one module run, with the same options (friendly names, item names or ARM
-        ids): every job is submitted, then every job is waited for together, so that many VMs take as long as the
-        longest job and hold one Ansible fork. Results are per item in RV(items), keyed by the reference given.
-      - May be combined with O(recovery_plans); neither with O(protected_item) nor O(recovery_plan).
-      - A reference that names no item (or several), or a plan that does not exist, is refused before anything is
-        submitted. Duplicates run once. An empty list changes nothing.
-      - A target that fails (a refusal, a failed job) does not stop the others; the module fails once all are done,
-        naming every failed target and the fix, with every target's result attached.
-    type: list
-    elements: str
-  recovery_plans:
-    description:
-      - Commit these recovery plans, each as one unit, side by side in one module run (with O(protected_items) when
-        given). Results are per plan in RV(recovery_plans).
-    type: list
-    elements: str
   require_source_stopped:
     description:
       - Before committing a failback, require the Azure VM (the source of the failback) to be stopped or
@@ -71,6 +53,7 @@ extends_documentation_fragment:
   - avsdr.site_recovery.azure_auth
   - avsdr.site_recovery.asr_vault
   - avsdr.site_recovery.asr_vault.WAIT
+  - avsdr.site_recovery.asr_vault.TARGET_LISTS
   - avsdr.site_recovery.attributes
   - avsdr.site_recovery.attributes.ASR_GROUP
 attributes:

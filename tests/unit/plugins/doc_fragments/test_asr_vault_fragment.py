@@ -1,4 +1,5 @@
-"""The asr_vault doc fragments document exactly the shared vault and wait argument specs of the ASR modules."""
+"""The asr_vault doc fragments document exactly the shared vault, wait and target-list argument specs of the ASR
+modules."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import yaml
 
 from ansible_collections.avsdr.site_recovery.plugins.doc_fragments.asr_vault import ModuleDocFragment
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_support import (
+    TARGET_LISTS,
     vault_argument_spec,
     wait_argument_spec,
 )
@@ -14,6 +16,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_su
 PAIRS = [
     ("DOCUMENTATION", vault_argument_spec()),
     ("WAIT", wait_argument_spec()),
+    ("TARGET_LISTS", TARGET_LISTS),
 ]
 
 
