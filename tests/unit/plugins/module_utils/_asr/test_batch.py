@@ -47,7 +47,7 @@ def test_every_item_and_plan_is_failed_over_once_in_one_run():
     resources = estate("vm1", "vm2", "vm3", "vm4", plan_members=("vm3", "vm4"))
     outcome = fail_over(service(resources), items=["vm1", "vm2", "vm1"], plans=["rp"])
     assert outcome.changed
-    assert sorted(target for target, _, _ in resources.posts) == sorted(
+    assert sorted(post[0] for post in resources.posts) == sorted(
         [resources.find_item("vm1")["id"], resources.find_item("vm2")["id"], f"{VAULT}/replicationRecoveryPlans/rp"]
     )
     results = outcome.extra
@@ -125,7 +125,7 @@ def test_commit_list_keeps_the_gate_of_each_item():
             lambda svc, found: commit.commit_found_item(svc, found, request),
             lambda svc, name: commit.commit_plan(svc, name, request),
         )
-    assert [target for target, _, _ in resources.posts] == [values[0]["id"]]
+    assert [post[0] for post in resources.posts] == [values[0]["id"]]
     assert raised.value.details["items"]["vm1"]["source_vms"][0]["power_state"] == "PowerState/deallocated"
 
 

@@ -52,7 +52,7 @@ def test_a_fabric_is_read_once_per_run_whatever_the_case_of_its_name():
 
 def test_policies_are_listed_once_for_every_vm():
     vault, client = resources()
-    for _ in range(5):
+    for _attempt in range(5):
         vault.list_policies()
     assert client.replication_policies.calls == {"list": 1}
 
