@@ -33,21 +33,19 @@ venv: $(VENV)/.stamp
 include mk/*.mk
 
 # ---- the README's two commands ------------------------------------------------------------------------------------
-# Every fragment in mk/ appends its checks to TEST_STEPS. They run in two lanes side by side (hacking/test_lanes.py:
-# each step's output printed whole when it ends, the first failure stops both lanes, a table of wall and CPU seconds
-# at the end). Lane 1 holds the steps that rebuild the copied collection tree under build/ (sanity, integration,
-# release-tests): they must not overlap; so must bad-inputs and chaos (one emulator folder, .emulators/chaos). TEST_LANES=1
-# runs every step in one lane.
-TEST_LANE_1 ?= lint sanity integration release-tests oldest bad-inputs chaos
-TEST_LANES ?= 2
+# Every fragment in mk/ appends its checks to TEST_STEPS. hacking/test_queue.py runs them on TEST_WORKERS workers
+# from one queue, the longest first (TEST_ORDER; steps it does not name come after): each step's output printed whole
+# when it ends, the first failure stops the run, a table of wall and CPU seconds at the end. Steps that share a folder
+# never run at the same time: sanity, integration and release-tests rebuild the copied collection tree under build/;
+# bad-inputs and chaos share one emulator folder (.emulators/chaos). TEST_WORKERS=1 runs one step at a time.
+TEST_ORDER ?= lint units integration molecule chaos oldest bad-inputs awx-test sanity emulator-tests demo-test \
+  vcenter-tests docs-lint docs ansible-lint release-tests report-test awx-lint version-range
+TEST_WORKERS ?= 2
 .PHONY: test
 test: venv vcsim runbook-collection
-ifeq ($(TEST_LANES),1)
-	@$(VPY) hacking/test_lanes.py --lane "$(TEST_STEPS)"
-else
-	@$(VPY) hacking/test_lanes.py --lane "$(filter $(TEST_LANE_1),$(TEST_STEPS))" \
-	  --lane "$(filter-out $(TEST_LANE_1),$(TEST_STEPS))"
-endif
+	@$(VPY) hacking/test_queue.py --workers $(TEST_WORKERS) \
+	  --steps "$(filter $(TEST_STEPS),$(TEST_ORDER)) $(filter-out $(TEST_ORDER),$(TEST_STEPS))" \
+	  --exclusive "sanity integration release-tests" --exclusive "bad-inputs chaos"
 
 # Emulators up on free ports, the vault as an inventory (the asr plugin), the runbook from it, the summary, emulators
 # down (mk/50-runbook.mk).
