@@ -207,18 +207,12 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.readiness
     VmRequest,
     judge_vms,
 )
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect import (
+    NAMED_INPUTS as REPROTECT_NAMED_INPUTS,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, WaitOptions
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
 
-REPROTECT_NAMES = (
-    "process_server",
-    "master_target",
-    "retention_drive",
-    "datastore",
-    "run_as_account",
-    "policy",
-    "log_storage_account_id",
-)
 VM_OPTIONS = {
     "protected_item": {"type": "str", "required": True},
     "recovery_point": {
@@ -243,7 +237,7 @@ def main():
     module = AzureModule(
         argument_spec=vault_argument_spec(
             vms={"type": "list", "elements": "dict", "required": True, "options": VM_OPTIONS},
-            reprotect={"type": "dict", "options": {name: {"type": "str"} for name in REPROTECT_NAMES}},
+            reprotect={"type": "dict", "options": {name: {"type": "str"} for name in REPROTECT_NAMED_INPUTS}},
             process_server={"type": "str"},
             heartbeat_max_age={"type": "str", "default": "30m"},
             check_fabric={"type": "bool", "default": True},

@@ -236,6 +236,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.module_su
     service_for,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect import (
+    NAMED_INPUTS,
     ReprotectRequest,
     reprotect_item,
     reprotect_items,
@@ -244,15 +245,6 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.module import AzureModule
 
 TARGETS = ("protected_item", "protected_items", "recovery_plan")
-NAMED_INPUTS = (
-    "process_server",
-    "master_target",
-    "retention_drive",
-    "datastore",
-    "run_as_account",
-    "policy",
-    "log_storage_account_id",
-)
 
 
 def main():

@@ -371,16 +371,15 @@ SINGLE_ONLY = (*LOOKUP_OPTIONS, "power_on", "upgrade_policy")
 
 
 def argument_spec() -> dict:
-    vm_options = {
-        "label": {"type": "str"},
+    lookup = {
         "moid": {"type": "str"},
         "uuid": {"type": "str"},
         "use_instance_uuid": {"type": "bool", "default": False},
         "name": {"type": "str"},
         "folder": {"type": "str"},
         "datacenter": {"type": "str"},
-        "state": {"type": "str", "choices": list(LIST_STATES)},
     }
+    vm_options = {"label": {"type": "str"}, **lookup, "state": {"type": "str", "choices": list(LIST_STATES)}}
     return {
         "vms": {
             "type": "list",
@@ -389,12 +388,7 @@ def argument_spec() -> dict:
             "required_one_of": [("moid", "uuid", "name")],
         },
         "power_on_timeout": {"type": "int"},
-        "moid": {"type": "str"},
-        "uuid": {"type": "str"},
-        "use_instance_uuid": {"type": "bool", "default": False},
-        "name": {"type": "str"},
-        "folder": {"type": "str"},
-        "datacenter": {"type": "str"},
+        **lookup,
         "state": {"type": "str", "default": "running", "choices": ["present", "running", "current"]},
         "power_on": {"type": "bool", "default": False},
         "upgrade_policy": {"type": "str", "choices": ["manual", "upgradeAtPowerCycle"]},

@@ -55,6 +55,18 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors 
 REPROTECT = "reProtect"
 
 
+# The reprotect's targets a user names (asr_reprotect's options, asr_failback_readiness_info's `reprotect` dict).
+NAMED_INPUTS = (
+    "process_server",
+    "master_target",
+    "retention_drive",
+    "datastore",
+    "run_as_account",
+    "policy",
+    "log_storage_account_id",
+)
+
+
 @dataclass
 class ReprotectRequest:
     process_server: str | None = None
