@@ -332,7 +332,7 @@ def test_a_job_failed_without_any_error_says_where_to_read_it_and_what_to_do():
         {"name": "j1", "state": "Failed", "state_description": "Failed", "tasks": [], "errors": []}
     ]
     with pytest.raises(JobFailedError) as caught:
-        service(resources).run(committed_in_avs(), "reProtect", {}, "reprotect", lambda: committed_in_avs())
+        service(resources).run(committed_in_avs(), "reProtect", {}, "reprotect", committed_in_avs)
     assert resources.read_count["j1"] == 2  # the wait's read, then one more
     assert caught.value.msg == (
         "reProtect of vm1 failed: job j1 ended Failed and ASR gave no error for it: read its tasks with"
