@@ -19,15 +19,29 @@ class ItemNotFoundError(AsrError):
     """The vault has no protected item by that name or id."""
 
 
+def job_errors(job: dict) -> list[dict]:
+    """Every error of a job: its own, then those of its tasks (a failed task carries the error too)."""
+    return list(job.get("errors") or []) + [
+        error for task in job.get("tasks") or [] for error in task.get("errors") or []
+    ]
+
+
 class JobFailedError(AsrError):
     """An ASR job ended in a state other than Succeeded."""
 
     def __init__(self, job: dict, operation: str):
-        first = (job.get("errors") or [{}])[0]
-        reason = first.get("message") or job.get("state_description") or job.get("state")
+        first = (job_errors(job) or [{}])[0]
+        name, state = job.get("name"), job.get("state")
         code = first.get("code")
-        msg = f"{operation} failed: job {job.get('name')} ended {job.get('state')}"
-        msg += f" (ASR error {code}: {reason})" if code else f" ({reason})"
+        msg = f"{operation} failed: job {name} ended {state}"
+        if code or first.get("message") or (state or "").lower() != "failed":
+            reason = first.get("message") or job.get("state_description") or state
+            msg += f" (ASR error {code}: {reason})" if code else f" ({reason})"
+        else:  # failed without any error, in the job or its tasks: say where to look and what to do
+            msg += (
+                f" and ASR gave no error for it: read its tasks with avsdr.site_recovery.asr_job_info name={name}"
+                " (or the job under Site Recovery jobs in the Azure portal), fix what they name, then re-run this task"
+            )
         if first.get("possible_causes"):
             msg += f". Possible causes: {first['possible_causes'].strip()}"
         if first.get("recommended_action"):

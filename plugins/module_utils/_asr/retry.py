@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import time
 
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import job_errors
+
 UNSAFE_TO_RESUBMIT_STATUS = frozenset({500, 502, 503, 504})  # the POST may have been accepted before it failed
 # "agent isn't installed" / "not registered with the configuration server": no public error id, match the text.
 _AGENT_WINDOW = re.compile(
@@ -25,7 +27,7 @@ def is_agent_window_message(message: str | None) -> bool:
 
 def job_agent_window_error(job: dict) -> dict | None:
     """The agent-window error of a failed job, if that is what made it fail (and nothing else did)."""
-    errors = list(job.get("errors") or []) + [error for task in job.get("tasks") or [] for error in task["errors"]]
+    errors = job_errors(job)
     if errors and all(is_agent_window_message(error.get("message")) for error in errors):
         return errors[0]
     return None

@@ -12,7 +12,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import (
+    AsrError,
+    JobFailedError,
+    job_errors,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources, Submission
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry import SignInRenewal, backoff_delay
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
@@ -20,7 +24,11 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states im
     running_scenario,
     scenario_kind,
 )
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.waiter import JobWaiter, is_job_succeeded
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.waiter import (
+    JobWaiter,
+    is_job_failed,
+    is_job_succeeded,
+)
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
 RESUBMIT_ATTEMPTS = 4
@@ -154,10 +162,20 @@ class AsrService:
         return self.waiter.wait(job_name, first_delay)
 
     def finish(self, job: dict | None, operation: str) -> dict | None:
-        """Fail when a waited-for job did not succeed (with its ASR code, causes and recommended action)."""
-        if job is not None and self.options.wait and not is_job_succeeded(job):
-            raise JobFailedError(job, operation)
-        return job
+        """Fail when a waited-for job did not succeed (with its ASR code, causes and recommended action).
+
+        A job read as Failed without any error (in the job or its tasks) is read once more after one poll interval
+        before failing: its error decides whether the reprotect's agent-window retry applies, and says what to fix.
+        Recorded traffic shows no such read (only job lists summarise a failed job with ``errors: []``); the ASR
+        emulator served one in a race (fixed there). With still no error, the failure says where to read the job."""
+        if job is None or not self.options.wait or is_job_succeeded(job):
+            return job
+        if is_job_failed(job) and not job_errors(job) and job.get("name"):
+            self.sleep(self.options.poll_interval)
+            job = self.read_job(job["name"])[0]
+            if is_job_succeeded(job):
+                return job
+        raise JobFailedError(job, operation)
 
     def after(self, before: dict, read_after) -> dict:
         """The state after the action: re-read, except in check mode where nothing changed."""

@@ -21,6 +21,10 @@ def is_job_succeeded(job: dict) -> bool:
     return (job.get("state") or "").lower() == "succeeded"
 
 
+def is_job_failed(job: dict) -> bool:
+    return (job.get("state") or "").lower() == "failed"
+
+
 class JobWaiter:
     """``read_job(name) -> (job dict, retry_after seconds or None)``; sleep and clock are injectable for tests."""
 

@@ -758,11 +758,11 @@ class EmulatorApp:
             job = engine.job(op_id)
         except ArmError as exc:
             raise ArmError(404, "NotFound", f"The operation '{op_id}' was not found.") from exc
-        state, _ = engine.job_progress(job)
+        state, end = engine.job_progress(job)
         if state not in ("Succeeded", "Failed", "Cancelled"):
             return job, self._still_running(request)
         if state == "Failed":
-            detail = job["errors"][0]["serviceErrorDetails"]
+            detail = engine.job_errors(job, state, end)[0]["serviceErrorDetails"]
             raise ArmError(400, detail["code"], detail["message"])
         return job, None
 

@@ -546,6 +546,43 @@ class Engine:
             self.save()
         return bool(finished)
 
+    def job_errors(self, job: dict[str, Any], state: str, end: float | None) -> list[dict[str, Any]]:
+        """The errors of a job seen in `state` (ended at `end`): those of its failure as soon as it shows Failed.
+
+        A job shows Failed from the moment its failing task ends (job_progress, on the clock), while `_finish` stores
+        its errors only at the next `advance()`, and the clock moves on within a request (the state is saved after
+        `advance()`, then rendered): a GET served in between must still carry the errors, as ASR's failed job does,
+        never Failed with an empty error list (seen at N=100: the client could not tell the agent window apart)."""
+        if state != "Failed":
+            return []
+        if job["final"] == "Failed":
+            return job["errors"]
+        return self._failure_errors(job, job["end"] if end is None else end)
+
+    def _failure_errors(self, job: dict[str, Any], end: float) -> list[dict[str, Any]]:
+        failure = job["failure"]
+        return [
+            {
+                "serviceErrorDetails": {
+                    "code": failure["code"],
+                    "message": failure["message"],
+                    "possibleCauses": failure["possibleCauses"],
+                    "recommendedAction": failure["recommendedAction"],
+                    "activityId": job["activity"].split(" ", 1)[0],
+                },
+                "providerErrorDetails": {
+                    "errorCode": failure["providerErrorCode"],
+                    "errorMessage": failure["message"],
+                    "errorId": failure["code"],
+                    "possibleCauses": failure["possibleCauses"],
+                    "recommendedAction": failure["recommendedAction"],
+                },
+                "errorLevel": "Error",
+                "creationTime": end,
+                "taskId": job["tasks"][job["fail_at"]]["id"],
+            }
+        ]
+
     def _finish(self, job: dict[str, Any], state: str, end: float) -> None:
         job["final"], job["end"] = state, end
         self.state["active_jobs"].remove(job["name"])
@@ -554,28 +591,7 @@ class Engine:
             if item["job"] == job["name"]:
                 item["job"] = None
         if state == "Failed":
-            failure = job["failure"]
-            job["errors"] = [
-                {
-                    "serviceErrorDetails": {
-                        "code": failure["code"],
-                        "message": failure["message"],
-                        "possibleCauses": failure["possibleCauses"],
-                        "recommendedAction": failure["recommendedAction"],
-                        "activityId": job["activity"].split(" ", 1)[0],
-                    },
-                    "providerErrorDetails": {
-                        "errorCode": failure["providerErrorCode"],
-                        "errorMessage": failure["message"],
-                        "errorId": failure["code"],
-                        "possibleCauses": failure["possibleCauses"],
-                        "recommendedAction": failure["recommendedAction"],
-                    },
-                    "errorLevel": "Error",
-                    "creationTime": end,
-                    "taskId": job["tasks"][job["fail_at"]]["id"],
-                }
-            ]
+            job["errors"] = self._failure_errors(job, end)
             return
         if state != "Succeeded":
             return

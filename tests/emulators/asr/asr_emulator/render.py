@@ -1223,7 +1223,7 @@ def _task(engine: Engine, record: dict[str, Any], task: dict[str, Any], state: s
         "taskType": "GroupTaskDetails" if group else "TaskDetails",
         "customDetails": None if group else {"instanceType": "TaskDetails"},
         "groupTaskCustomDetails": None,
-        "errors": _errors(record) if state == "Failed" else [],
+        "errors": _errors(engine.job_errors(record, state, finish)),
     }
     if group:
         child_friendly = {"EnableDr": "Enable replication"}.get(task["group"])
@@ -1310,7 +1310,7 @@ def job(engine: Engine, record: dict[str, Any], summary: bool = False) -> dict[s
             _task(engine, record, task, *states)
             for task, states in zip(record["tasks"], engine.task_states(record), strict=True)
         ],
-        "errors": [] if summary else _errors(record),
+        "errors": [] if summary else _errors(engine.job_errors(record, state, end)),
         "startTime": iso(record["start"]),
     }
     if end is not None:  # a running job has no endTime key (recorded)
@@ -1358,8 +1358,8 @@ def _job_details(engine: Engine, record: dict[str, Any], items: list[dict[str, A
     return {"instanceType": "AsrJobDetails", "affectedObjectDetails": affected}
 
 
-def _errors(record: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{**error, "creationTime": iso(error["creationTime"])} for error in record["errors"]]
+def _errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**error, "creationTime": iso(error["creationTime"])} for error in errors]
 
 
 def operation_status(engine: Engine, op: dict[str, Any]) -> dict[str, Any]:
@@ -1372,8 +1372,9 @@ def operation_status(engine: Engine, op: dict[str, Any]) -> dict[str, Any]:
     else:
         status = {"Succeeded": "Succeeded", "Failed": "Failed", "Cancelled": "Canceled"}.get(state, "InProgress")
     error = None
-    if status == "Failed" and record["errors"]:
-        detail = record["errors"][0]["serviceErrorDetails"]
+    errors = engine.job_errors(record, state, end) if status == "Failed" else []
+    if errors:
+        detail = errors[0]["serviceErrorDetails"]
         error = {"code": detail["code"], "message": detail["message"], "details": None}
     elif status == "Canceled":
         error = {"code": "OperationCanceled", "message": f"The job '{record['name']}' was cancelled.", "details": None}

@@ -6,10 +6,11 @@ from __future__ import annotations
 import yaml
 from asr_support import AVS_DEMO
 
-from asr_emulator import render, states, wire_check
+from asr_emulator import operations, render, states, wire_check
 from asr_emulator.clock import Clock
 from asr_emulator.coupling import NullCoupling
 from asr_emulator.engine import Engine
+from asr_emulator.errors import AGENT_NOT_REGISTERED_CODE
 from asr_emulator.scenario import validate
 from asr_emulator.topology import Topology
 
@@ -171,3 +172,47 @@ def test_legacy_stage_letters_are_still_read(tmp_path):
     data["vms"] = [{"name": "old", "os": "linux", "stage": "C"}]
     scenario = validate(data)
     assert scenario["vms"][0]["stage"] == "failback_commit_pending"
+
+
+def test_a_reprotect_failed_by_the_clock_carries_its_error_before_the_engine_records_it(tmp_path):
+    """The N=100 bench's lost plan: a reprotect submitted inside the Mobility agent's window fails when its first task
+    ends (on the clock), but `_finish` stores the errors only at the next `advance()`. A GET rendered in between (the
+    clock moves on while a request saves the state, then renders) showed `state: Failed, errors: []`, so the client
+    could not see the agent-window error it retries. Reproduced here without timing: the clock is moved past the
+    failure and nothing calls `advance()` before the job is rendered."""
+    engine = _engine(tmp_path)
+    top = engine.topology
+    item = engine.item_for_vm(_vm("failback_committed"))
+    item["booted"]["avs"] = engine.clock.now()  # booted just now: the agent is not registered yet
+    server = top.default_ps("avs")
+    body = {
+        "properties": {
+            "failoverDirection": "RecoveryToPrimary",
+            "providerSpecificDetails": {
+                "instanceType": "InMageAzureV2",
+                "masterTargetId": server.id,
+                "processServerId": server.id,
+                "runAsAccountId": "2",
+                "policyId": top.policy_id(top.forward_policy),
+            },
+        }
+    }
+    record = operations.reprotect(engine, item, body)
+    assert (engine.job_progress(record)[0], render.job(engine, record)["properties"]["errors"]) == ("InProgress", [])
+    engine.clock.advance(engine._offset(record, record["fail_at"] + 1) + 1)  # past the failed task, no advance()
+    assert record["final"] is None and record["errors"] == []  # the engine has not recorded the end yet
+
+    body = render.job(engine, record)
+    props = body["properties"]
+    assert wire_check.check("Job", body) == []
+    assert props["state"] == "Failed"
+    error = props["errors"][0]["serviceErrorDetails"]
+    assert error["code"] == AGENT_NOT_REGISTERED_CODE and "isn't installed" in error["message"]
+    failed_tasks = [task for task in props["tasks"] if task["state"] == "Failed"]
+    assert [task["errors"][0]["serviceErrorDetails"]["code"] for task in failed_tasks] == [AGENT_NOT_REGISTERED_CODE]
+    status = render.operation_status(engine, engine.operation(record["name"]))
+    assert (status["status"], status["error"]["code"]) == ("Failed", AGENT_NOT_REGISTERED_CODE)
+
+    assert engine.advance() is True  # the engine records the end: the same errors as before
+    assert record["final"] == "Failed"
+    assert render.job(engine, record)["properties"]["errors"] == props["errors"]

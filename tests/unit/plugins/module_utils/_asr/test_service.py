@@ -234,8 +234,8 @@ def committed_in_avs():
     )
 
 
-def reprotect_resources():
-    resources = FakeResources([committed_in_avs()])
+def reprotect_resources(fake=FakeResources):
+    resources = fake([committed_in_avs()])
     resources.fabric = {
         "custom_details": {"process_servers": [{"id": "ps1", "friendly_name": "ps-onprem-01", "health": "Normal"}]}
     }
@@ -287,6 +287,68 @@ def test_reprotect_retries_through_the_agent_window():
         "masterTargetId": "ps1",
         "policyId": "/pol/fwd",
     }
+
+
+class ReadsInTurn(FakeResources):
+    """Serves each job's reads from ``reads[name]`` in turn (the last one again when spent)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reads = {}
+        self.read_count = {}
+
+    def get_job(self, name):
+        self.read_count[name] = self.read_count.get(name, 0) + 1
+        if name in self.reads:
+            turn = self.reads[name]
+            return dict(turn.pop(0) if len(turn) > 1 else turn[0]), None
+        return super().get_job(name)
+
+
+def test_a_job_read_failed_without_any_error_is_read_again_and_its_agent_window_error_retried():
+    """The N=100 bench's lost plan (SDK reference, rp-0004): the emulator served a reprotect job as Failed with
+    `errors: []`, so its agent-window error (78205) was not seen and the plan failed with "ended Failed (Failed)".
+    One more read (after a poll interval) shows the error; the reprotect then retries through the window."""
+    resources = reprotect_resources(ReadsInTurn)
+    resources.post_results = ["j1", "j2"]
+    resources.reads["j1"] = [{"name": "j1", "state": "Failed", "tasks": [], "errors": []}, agent_job("j1")]
+
+    def protected(resource_id, action, body):
+        if len(resources.posts) == 2:
+            resources.items[resource_id].update(instance_type="InMageAzureV2", allowed_operations=["UnplannedFailover"])
+
+    resources.on_post = protected
+    outcome = reprotect.reprotect_item(
+        service(resources), "vm1", reprotect.ReprotectRequest(process_server="ps-onprem-01")
+    )
+    assert resources.read_count["j1"] == 2 and len(resources.posts) == 2
+    assert outcome.extra["agent_registration"]["retries"] == 1 and outcome.job["state"] == "Succeeded"
+
+
+def test_a_job_failed_without_any_error_says_where_to_read_it_and_what_to_do():
+    resources = ReadsInTurn([committed_in_avs()])
+    resources.post_results = ["j1"]
+    resources.reads["j1"] = [
+        {"name": "j1", "state": "Failed", "state_description": "Failed", "tasks": [], "errors": []}
+    ]
+    with pytest.raises(JobFailedError) as caught:
+        service(resources).run(committed_in_avs(), "reProtect", {}, "reprotect", committed_in_avs)
+    assert resources.read_count["j1"] == 2  # the wait's read, then one more
+    assert caught.value.msg == (
+        "reProtect of vm1 failed: job j1 ended Failed and ASR gave no error for it: read its tasks with"
+        " avsdr.site_recovery.asr_job_info name=j1 (or the job under Site Recovery jobs in the Azure portal), fix what"
+        " they name, then re-run this task"
+    )
+
+
+def test_a_failed_job_without_its_own_error_shows_its_failed_task_error():
+    task_error = {"code": "78205", "message": "The agent isn't installed", "recommended_action": "Wait, then retry."}
+    job = {"name": "j1", "state": "Failed", "errors": [], "tasks": [{"state": "Failed", "errors": [task_error]}]}
+    msg = JobFailedError(job, "reProtect of vm1").msg
+    assert msg == (
+        "reProtect of vm1 failed: job j1 ended Failed (ASR error 78205: The agent isn't installed)."
+        " Recommended action: Wait, then retry."
+    )
 
 
 def test_reprotect_fails_at_once_on_any_other_error():
