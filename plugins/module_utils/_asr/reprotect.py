@@ -423,6 +423,8 @@ def reprotect_items(service: AsrService, references: list[str], request: Reprote
     by_id: dict[str, dict] = {}
     for reference in references:
         by_id.setdefault(found[reference]["id"], found[reference])
+    if len(by_id) > 1:
+        service.share_polls()  # one job listing per poll for every item's reprotect job, not one GET per job
     flights = _fly(service, list(by_id.values()), request, capture=True)
     outcomes = {flight.item["id"]: flight.outcome() for flight in flights}
     per_reference = {reference: outcomes[found[reference]["id"]] for reference in references}
