@@ -111,12 +111,19 @@ class AsrService:
             self.sign_in.succeeded()
             return answer
 
-    def share_polls(self) -> None:
+    def seen_finished(self, job: dict | None) -> float | None:
+        """When the shared poller's listing showed the job finished (time.monotonic()), None without one: the items
+        read after jobs seen finished together come from one listing (resources.read_after_job)."""
+        return getattr(self.waiter, "seen_finished", {}).get(((job or {}).get("name") or "").lower())
+
+    def share_reads(self) -> None:
         """From now on, jobs waited for side by side (a list form's threads) are polled together: one listing of the
         vault's recent jobs per poll, then one GET of each job once the listing shows it finished (SharedJobPoller).
-        A listing that fails is not retried: every job is then polled with its own GET, as without sharing."""
+        A listing that fails is not retried: every job is then polled with its own GET, as without sharing. Items
+        read again after their jobs come from a vault listing shared by the threads (resources.read_after_job)."""
         if self.check_mode or not self.options.wait or isinstance(self.waiter, SharedJobPoller):
             return
+        self.resources.share_item_listing()
         since = (datetime.now(timezone.utc) - JOB_LISTING_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         def list_jobs():

@@ -46,6 +46,52 @@ class JobWaiter:
             delay = retry_after if retry_after is not None else self.poll_interval
 
 
+class SharedListing:
+    """One listing shared by the threads of a list form: ``after(moment)`` answers the newest listing that started
+    at or after ``moment``, else the next one. The next one is taken by the first thread that needs it, once
+    ``interval`` has passed since the last one started; threads arriving while it runs wait for it, so that callers
+    coalesce into one listing. ``read() -> value``, kept as the listing (None: no listing could be had)."""
+
+    def __init__(self, read, interval: float = 0.0, sleep=time.sleep, clock=time.monotonic):
+        self.read = read
+        self.interval = interval
+        self.sleep = sleep
+        self.clock = clock
+        self.changed = threading.Condition()
+        self.value = None
+        self.started: float | None = None  # when the newest listing was started
+        self.ended: float | None = None  # and when its answer was in
+        self.busy = False
+        self.count = 0
+
+    def after(self, moment: float) -> tuple[float, object]:
+        while True:
+            with self.changed:
+                while self.busy:
+                    self.changed.wait()
+                if self.started is not None and self.started >= moment:
+                    return self.started, self.value
+                due = 0.0 if self.started is None else self.started + self.interval - self.clock()
+                if due <= 0:
+                    self.busy = True
+                    started = self.clock()
+            if due > 0:
+                self.sleep(due)
+                continue
+            try:
+                value = self.read()
+            except BaseException:
+                with self.changed:
+                    self.busy = False
+                    self.changed.notify_all()
+                raise
+            with self.changed:
+                self.value, self.started, self.ended, self.busy = value, started, self.clock(), False
+                self.count += 1
+                self.changed.notify_all()
+            return started, value
+
+
 class SharedJobPoller:
     """Many jobs waited for side by side (the list forms, issue 17) with one listing of the vault's jobs per poll
     instead of one GET per job per poll; ``wait`` has JobWaiter's signature and is called from many threads.
@@ -60,18 +106,29 @@ class SharedJobPoller:
     def __init__(
         self, list_jobs, read_job, poll_interval: float, timeout: float, sleep=time.sleep, clock=time.monotonic
     ):
-        self.list_jobs = list_jobs
         self.read_job = read_job
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.sleep = sleep
         self.clock = clock
-        self.changed = threading.Condition()
-        self.listing: dict[str, dict] | None = {}
-        self.listed_at: float | None = None  # when the newest listing was started
-        self.listing_busy = False
-        self.listings = 0
+        self.failed = False
+        self.shared = SharedListing(lambda: self._listing(list_jobs), poll_interval, sleep, clock)
         self.unlisted: set[str] = set()
+        # job name -> when the listing that showed it finished was in: the items read after it share a listing
+        self.seen_finished: dict[str, float] = {}
+
+    def _listing(self, list_jobs) -> dict | None:
+        if self.failed:
+            return None
+        jobs = list_jobs()
+        if jobs is None:
+            self.failed = True  # not retried: every job is polled with its own GET from now on
+            return None
+        return {(job.get("name") or "").lower(): job for job in jobs}
+
+    @property
+    def listings(self) -> int:
+        return self.shared.count
 
     def wait(self, job_name: str, first_delay: float | None = None) -> dict:
         key = job_name.lower()
@@ -81,50 +138,24 @@ class SharedJobPoller:
         began = self.clock()
         newer_than = float("-inf")  # any listing shows a job submitted before it: the newest one will do
         while True:
-            started, listing = self._listing_after(newer_than)
+            if self.failed:
+                listing, started = None, began
+            else:
+                started, listing = self.shared.after(newer_than)
             summary = None if listing is None else listing.get(key)
             if summary is None and listing is not None and started < began:
                 newer_than = began  # listed before this wait began, perhaps before the job existed: list again
                 continue
             if summary is None:
-                with self.changed:
-                    self.unlisted.add(key)
+                self.unlisted.add(key)
                 remaining = max(0.0, deadline - self.clock())
                 return JobWaiter(self.read_job, self.poll_interval, remaining, self.sleep, self.clock).wait(job_name)
             if is_job_finished(summary):
+                seen = self.shared.ended
                 job, _retry_after = self.read_job(job_name)
                 if is_job_finished(job):
+                    self.seen_finished[key] = seen
                     return job
             if self.clock() >= deadline:
                 raise WaitTimeoutError(summary, self.timeout)
             newer_than = max(started + 1e-6, began)
-
-    def _listing_after(self, moment: float) -> tuple[float, dict | None]:
-        """The newest listing if it started at or after ``moment``, else the next one: listed by this thread when no
-        other one is listing and a poll interval has passed since the last listing started."""
-        while True:
-            with self.changed:
-                while self.listing_busy:
-                    self.changed.wait()
-                if self.listed_at is not None and (self.listed_at >= moment or self.listing is None):
-                    return self.listed_at, self.listing
-                due = 0.0 if self.listed_at is None else self.listed_at + self.poll_interval - self.clock()
-                if due <= 0:
-                    self.listing_busy = True
-                    started = self.clock()
-            if due > 0:
-                self.sleep(due)
-                continue
-            try:
-                jobs = self.list_jobs()
-            except BaseException:
-                with self.changed:
-                    self.listing_busy = False
-                    self.changed.notify_all()
-                raise
-            listing = None if jobs is None else {(job.get("name") or "").lower(): job for job in jobs}
-            with self.changed:
-                self.listing, self.listed_at, self.listing_busy = listing, started, False
-                self.listings += 1
-                self.changed.notify_all()
-            return started, listing

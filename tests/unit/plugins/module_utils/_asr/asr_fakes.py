@@ -46,6 +46,7 @@ class FakeResources:
         self.recovery_points = recovery_points or {}
         self.jobs = {}
         self.job_listings = []
+        self.items_read_after = []
         self.posts = []
         self.post_results = []
         self.on_post = None  # callable(resource_id, action, body) -> None, to change state as the service would
@@ -97,6 +98,15 @@ class FakeResources:
 
     def get_job(self, name):
         return copy.deepcopy(self.jobs[name]), None
+
+    def share_item_listing(self):
+        self.items_shared = True
+
+    def read_after_job(self, value, since=None):
+        """As AsrResources: from a shared vault listing in the list forms (counted), else a GET."""
+        if getattr(self, "items_shared", False):
+            self.items_read_after.append(value["id"])
+        return self.get_item_by_id(value["id"])
 
     def list_jobs(self, odata_filter=None):
         """A job list summarises each job (recorded): its state, no tasks or errors."""

@@ -86,6 +86,8 @@ def test_many_threads_share_one_listing_per_poll():
     assert jobs.listings == 4  # the last job finishes at the 4th listing: not 4 GETs per job
     assert sorted(jobs.gets) == sorted(jobs.finish_at)  # one GET per job, for its details
     assert shared.listings == 4
+    # every job seen finished by one of the four listings: the items read after it share an item listing
+    assert len(set(shared.seen_finished.values())) <= 4 and set(shared.seen_finished) == set(jobs.finish_at)
 
 
 def test_sequential_waits_reuse_the_listing_that_shows_the_next_job():
@@ -141,7 +143,7 @@ def test_a_listing_error_reaches_the_waiter_and_frees_the_listing():
     shared = SharedJobPoller(broken, jobs.read_job, 5, 600, clock.sleep, clock)
     with pytest.raises(RuntimeError):
         shared.wait("j1")
-    assert not shared.listing_busy
+    assert not shared.shared.busy
     assert shared.wait("j1")["state"] == "Succeeded"
 
 
@@ -152,3 +154,31 @@ def test_timeout_names_the_job_from_the_listing():
     assert raised.value.details["job"]["state"] == "InProgress"
     assert clock.now <= 17
     assert jobs.gets == []
+
+
+def test_callers_that_arrive_while_a_listing_runs_share_the_next_one():
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.waiter import SharedListing
+
+    release, entered, reads = threading.Event(), threading.Event(), []
+
+    def read():
+        reads.append(1)
+        if len(reads) == 1:
+            entered.set()
+            release.wait(10)
+        return len(reads)
+
+    listing = SharedListing(read)
+    first = threading.Thread(target=listing.after, args=(listing.clock(),))
+    first.start()
+    entered.wait(10)
+    moment = listing.clock()  # after the first listing started: it cannot answer these callers
+    answers = []
+    late = [threading.Thread(target=lambda: answers.append(listing.after(moment)[1])) for _ in range(5)]
+    for thread in late:
+        thread.start()
+    release.set()
+    for thread in [first, *late]:
+        thread.join(10)
+    assert answers == [2] * 5  # the five late callers share the second listing
+    assert len(reads) == 2
