@@ -30,7 +30,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors 
 
 RESUBMIT_ATTEMPTS = 4
 # The shared poller lists the jobs started since this long before the module run began (docs/asr-contract.md "Job
-# lists"): wide enough for a controller clock behind the service's; a job outside it is read with its own GET.
+# lists and item reads of the list forms"): wide enough for a controller clock behind the service's; a job outside it is read with its own GET.
 JOB_LISTING_WINDOW = timedelta(hours=6)
 
 
