@@ -174,7 +174,7 @@ def test_callers_that_arrive_while_a_listing_runs_share_the_next_one():
     entered.wait(10)
     moment = listing.clock()  # after the first listing started: it cannot answer these callers
     answers = []
-    late = [threading.Thread(target=lambda: answers.append(listing.after(moment)[1])) for _ in range(5)]
+    late = [threading.Thread(target=lambda: answers.append(listing.after(moment)[1])) for _caller in range(5)]
     for thread in late:
         thread.start()
     release.set()
