@@ -96,6 +96,8 @@ def act_on_targets(service: AsrService, verb: str, items: list[str], plans: list
     runs = {("item", item["id"]): (lambda item=item: on_item(service, item), "VM", ref) for ref, item in by_id.values()}
     runs.update({("plan", name): (lambda name=name: on_plan(service, name), "recovery plan", name) for name in plans})
     results = {}
+    if len(runs) > 1:
+        service.share_reads()  # one job listing per poll and one item listing after the jobs, not GETs per target
     if runs:
         with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(runs))) as pool:
             futures = {

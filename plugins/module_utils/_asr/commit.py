@@ -119,7 +119,7 @@ def commit_found_item(service: AsrService, item: dict, request: CommitRequest) -
     return Outcome(
         True,
         before=item,
-        after=service.after(item, reread),
+        after=service.after(item, lambda: resources.read_after_job(item, service.seen_finished(job))),
         request={"operation": COMMIT, "target": item["id"], "body": None},
         job=job,
         attached=attached,

@@ -108,7 +108,7 @@ def failover_found_item(service: AsrService, item: dict, request: FailoverReques
     return Outcome(
         True,
         before=item,
-        after=service.after(item, reread),
+        after=service.after(item, lambda: resources.read_after_job(item, service.seen_finished(job))),
         request=_request_summary(item, ACTIONS[kind], kind, direction, body),
         job=job,
         attached=attached,

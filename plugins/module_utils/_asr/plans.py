@@ -5,15 +5,23 @@
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import running_job_id
 
 
-def read_plan(service: AsrService, name: str):
+def read_plan(service: AsrService, name: str, after_job: bool = False, since: float | None = None):
+    """The plan and its items; ``after_job``: the items as read after the plan's job (resources.read_after_job),
+    seen finished at ``since``."""
     resources = service.resources
     plan = resources.get_plan(name)
-    items = [resources.get_item_by_id(item_id) for item_id in plan["protected_item_ids"]]
+    if after_job:
+        since = time.monotonic() if since is None else since  # one listing for every member
+        items = [resources.read_after_job({"id": item_id}, since) for item_id in plan["protected_item_ids"]]
+    else:
+        items = [resources.get_item_by_id(item_id) for item_id in plan["protected_item_ids"]]
     if not items:
         raise AsrError(f"recovery plan {plan['name']} has no protected items")
     return plan, items
@@ -40,12 +48,13 @@ class PlanTarget:
     def reread_plan(self) -> dict:
         return self.service.resources.get_plan(self.plan["name"])
 
-    def snapshot_after(self) -> dict:
-        return plan_snapshot(*read_plan(self.service, self.plan["name"]))
+    def snapshot_after(self, since: float | None = None) -> dict:
+        return plan_snapshot(*read_plan(self.service, self.plan["name"], after_job=True, since=since))
 
     def attach(self) -> Outcome:
         return self.service.attach(self.plan, self.running, self.before, self.snapshot_after)
 
     def outcome(self, request: dict, job, attached: bool, **fields) -> Outcome:
-        after = self.service.after(self.before, self.snapshot_after)
+        since = self.service.seen_finished(job)
+        after = self.service.after(self.before, lambda: self.snapshot_after(since))
         return Outcome(True, before=self.before, after=after, request=request, job=job, attached=attached, **fields)

@@ -204,6 +204,7 @@ class _ItemReprotect:
         self.job_name = self.first_delay = self.retry_at = None
         self.attached = False
         self.finished = False
+        self.finished_at = None  # when the shared poller saw its job finished: the items read after share a listing
         self.window = AgentWindowRetry(
             request.agent_registration_timeout,
             base_delay=max(1.0, service.options.poll_interval),
@@ -256,6 +257,9 @@ class _ItemReprotect:
     def reread(self) -> dict:
         return self.service.resources.reread(self.item)
 
+    def read_after(self) -> dict:
+        return self.service.resources.read_after_job(self.item, self.finished_at)
+
     def is_ready(self) -> bool:
         return self.retry_at is None or self.retry_at <= self.service.clock()
 
@@ -296,6 +300,7 @@ class _ItemReprotect:
             self._retry_later(f"job {error.job.get('name')}: {agent_error.get('message')}")
             return
         self.finished = True
+        self.finished_at = self.service.seen_finished(self.job)
 
     def _retry_later(self, message: str) -> None:
         self.job_name = None
@@ -318,7 +323,7 @@ class _ItemReprotect:
         return Outcome(
             True,
             before=self.item,
-            after=self.service.after(self.item, self.reread),
+            after=self.service.after(self.item, self.read_after),
             request=self.request,
             job=self.job,
             attached=self.attached,
@@ -331,7 +336,7 @@ class _ItemReprotect:
         after = self.item
         if self.submitted or self.attached:
             try:
-                after = self.service.after(self.item, self.reread)
+                after = self.service.after(self.item, self.read_after)
             except AzureApiError:
                 after = self.item
         return Outcome(
@@ -435,6 +440,8 @@ def reprotect_items(service: AsrService, references: list[str], request: Reprote
     by_id: dict[str, dict] = {}
     for reference in references:
         by_id.setdefault(found[reference]["id"], found[reference])
+    if len(by_id) > 1:
+        service.share_reads()  # one job listing per poll and one item listing after the jobs, not GETs per item
     flights = _fly(service, list(by_id.values()), request, capture=True)
     outcomes = {flight.item["id"]: flight.outcome() for flight in flights}
     per_reference = {reference: outcomes[found[reference]["id"]] for reference in references}

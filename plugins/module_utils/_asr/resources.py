@@ -31,6 +31,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry imp
     retry_after_seconds,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import stage, workload_site
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.waiter import SharedListing
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import (
     AzureApiError,
     azure_operation,
@@ -99,6 +100,8 @@ class AsrResources:
         # The vault's configuration (fabrics and their servers, policies, container mappings) read once per module
         # run: a run lasts minutes, and a reprotect or preflight of many VMs needs the same answers for each.
         self._configuration: dict = {}
+        self._items_after: SharedListing | None = None
+        self._items_after_failed = False
 
     def _once(self, key: tuple, read):
         if key not in self._configuration:
@@ -143,6 +146,33 @@ class AsrResources:
 
     def reread(self, item: dict) -> dict:
         return self.get_item_by_id(item["id"])
+
+    def share_item_listing(self) -> None:
+        """The list forms: items read again after their jobs come from one vault listing shared by the threads that
+        need it at the same time (docs/asr-contract.md "Job lists and item reads of the list forms")."""
+        if self._items_after is not None:
+            return
+
+        def read():
+            if self._items_after_failed:
+                return None
+            try:
+                return {item["id"].lower(): item for item in self.list_items()}
+            except AzureApiError:
+                self._items_after_failed = True  # not repeated: every item is read with its own GET from now on
+                return None
+
+        self._items_after = SharedListing(read)
+
+    def read_after_job(self, item: dict, since: float | None = None) -> dict:
+        """The item as it stands after its job: from a vault listing started at or after ``since`` (time.monotonic()
+        when its job was seen finished; default now) when the list form shares one (a listed item has protectedDisks
+        and vmNics empty, recorded), else, or when the listing lacks it, a GET."""
+        if self._items_after is None or self._items_after_failed:
+            return self.reread(item)
+        _started, listed = self._items_after.after(time.monotonic() if since is None else since)
+        found = (listed or {}).get(item["id"].lower())
+        return dict(found) if found is not None else self.reread(item)
 
     def find_item(self, reference: str) -> dict:
         """An item by ARM id, item name or friendly name (the VM name); a miss lists some valid names."""

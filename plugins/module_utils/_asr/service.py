@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import (
     AsrError,
@@ -26,12 +27,16 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states im
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.waiter import (
     JobWaiter,
+    SharedJobPoller,
     is_job_failed,
     is_job_succeeded,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
 RESUBMIT_ATTEMPTS = 4
+# The shared poller lists the jobs started since this long before the module run began (docs/asr-contract.md "Job
+# lists and item reads of the list forms"): wide enough for a controller clock behind the service's; a job outside it is read with its own GET.
+JOB_LISTING_WINDOW = timedelta(hours=6)
 
 
 @dataclass
@@ -97,9 +102,12 @@ class AsrService:
     def read_job(self, job_name: str):
         """Read a job; a token that expired or was revoked while the job runs is renewed once and the read repeated
         (a second 401 in a row fails: never a loop on 401)."""
+        return self._signed_in(lambda: self.resources.get_job(job_name))
+
+    def _signed_in(self, read):
         while True:
             try:
-                answer = self.resources.get_job(job_name)
+                answer = read()
             except AzureApiError as error:
                 if self.renew_sign_in is None or not self.sign_in.should_renew(error):
                     raise
@@ -107,6 +115,32 @@ class AsrService:
                 continue
             self.sign_in.succeeded()
             return answer
+
+    def seen_finished(self, job: dict | None) -> float | None:
+        """When the shared poller's listing showed the job finished (time.monotonic()), None without one: the items
+        read after jobs seen finished together come from one listing (resources.read_after_job)."""
+        return getattr(self.waiter, "seen_finished", {}).get(((job or {}).get("name") or "").lower())
+
+    def share_reads(self) -> None:
+        """From now on, jobs waited for side by side (a list form's threads) are polled together: one listing of the
+        vault's recent jobs per poll, then one GET of each job once the listing shows it finished (SharedJobPoller).
+        A listing that fails is not retried: every job is then polled with its own GET, as without sharing. Items
+        read again after their jobs come from a vault listing shared by the threads (resources.read_after_job)."""
+        if self.check_mode or not self.options.wait or isinstance(self.waiter, SharedJobPoller):
+            return
+        self.resources.share_item_listing()
+        since = (datetime.now(timezone.utc) - JOB_LISTING_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def list_jobs():
+            try:
+                return self._signed_in(lambda: self.resources.list_jobs(f"startTime eq '{since}'"))
+            except AzureApiError:
+                return None
+
+        options = self.options
+        self.waiter = SharedJobPoller(
+            list_jobs, self.read_job, options.poll_interval, options.timeout, self.sleep, self.clock
+        )
 
     # ---- running jobs ----------------------------------------------------------------------------------------------
     def running_job_of_kind(self, resource: dict, kind: str, label: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import hashlib
 import json
 import re
@@ -695,6 +696,8 @@ class EmulatorApp:
             actual = self._job_field(job, field)
             if field in ("fabricid", "joboutputtype", "timezoneoffset"):
                 continue
+            if field in ("starttime", "endtime"):
+                value = self._filter_time(value)
             if field == "starttime" and op == "eq":
                 op = "ge"  # the portal and PowerShell send 'eq' meaning "started at or after"
             if field == "endtime":
@@ -705,6 +708,18 @@ class EmulatorApp:
             if not _compare(actual, op, value):
                 return False
         return True
+
+    @staticmethod
+    def _filter_time(text: str) -> str:
+        """A $filter time, written as the job's own times are (7 fractional digits), so that they compare in order
+        whatever fraction the client wrote (PowerShell sends none)."""
+        try:
+            moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ArmError(400, "InvalidFilter", f"The $filter time '{text}' is not a valid date time.") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return render.iso(moment.timestamp())
 
     def _list_jobs(self, request, base):
         clauses = parse_filter(request.query_params.get("$filter"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from asr_support import FAILBACK_LATEST, RG, VAULT, reprotect_to_azure
 from azure.core.exceptions import HttpResponseError
@@ -120,6 +122,27 @@ def test_job_filters(asr, estate):
     with pytest.raises(HttpResponseError) as caught:
         list(asr.replication_jobs.list(RG, VAULT, filter="jobStatus equals 'x'"))
     assert caught.value.error.code == "InvalidFilter"
+
+
+def test_a_start_time_filter_lists_the_jobs_started_since_then_summarised(emulator, asr, estate):
+    """The shared poller of the list forms lists `startTime eq '<since>'` (PowerShell's JobQueryParameter: "date
+    time to get jobs from"): every job started at or after it, each summarised with its state (recorded)."""
+    emulator.control("POST", "faults", {"kind": "stall_job", "scenario": "UnplannedFailover", "task": 3})
+    asr.replication_protected_items.begin_unplanned_failover(*estate.args("web-win-01"), FAILBACK_LATEST, polling=False)
+    job_name = _job_of(estate, "web-win-01")
+    started = asr.replication_jobs.get(RG, VAULT, job_name).properties.start_time
+    started = started if isinstance(started, datetime) else datetime.fromisoformat(started.replace("Z", "+00:00"))
+
+    def listed(moment: datetime) -> dict:
+        text = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            job.name: job.properties for job in asr.replication_jobs.list(RG, VAULT, filter=f"startTime eq '{text}'")
+        }
+
+    since = listed(started - timedelta(minutes=1))
+    assert (since[job_name].state, since[job_name].tasks, since[job_name].errors) == ("InProgress", [], [])
+    assert job_name not in listed(started + timedelta(minutes=1))
+    assert job_name in listed(started.replace(microsecond=0))  # the same second, written without a fraction
 
 
 def test_a_stalled_job_released_through_the_control_api_finishes(emulator, asr, estate):

@@ -45,6 +45,8 @@ class FakeResources:
         self.plans = plans or {}
         self.recovery_points = recovery_points or {}
         self.jobs = {}
+        self.job_listings = []
+        self.items_read_after = []
         self.posts = []
         self.post_results = []
         self.on_post = None  # callable(resource_id, action, body) -> None, to change state as the service would
@@ -96,6 +98,20 @@ class FakeResources:
 
     def get_job(self, name):
         return copy.deepcopy(self.jobs[name]), None
+
+    def share_item_listing(self):
+        self.items_shared = True
+
+    def read_after_job(self, value, since=None):
+        """As AsrResources: from a shared vault listing in the list forms (counted), else a GET."""
+        if getattr(self, "items_shared", False):
+            self.items_read_after.append(value["id"])
+        return self.get_item_by_id(value["id"])
+
+    def list_jobs(self, odata_filter=None):
+        """A job list summarises each job (recorded): its state, no tasks or errors."""
+        self.job_listings.append(odata_filter)
+        return [{**copy.deepcopy(job), "tasks": [], "errors": []} for job in self.jobs.values()]
 
     def post_action(self, resource_id, action, body, operation):
         self.posts.append((resource_id, action, body))

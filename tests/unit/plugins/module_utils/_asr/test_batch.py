@@ -133,3 +133,16 @@ def test_an_empty_list_changes_nothing():
     resources = estate("vm1")
     outcome = fail_over(service(resources))
     assert not outcome.changed and outcome.extra == {"items": {}, "recovery_plans": {}}
+
+
+def test_the_list_form_shares_one_job_listing_and_reads_items_after_from_a_listing():
+    resources = estate("vm1", "vm2", "vm3", "vm4", plan_members=("vm3", "vm4"))
+    fail_over(service(resources), items=["vm1", "vm2"], plans=["rp"])
+    assert resources.job_listings and all(text.startswith("startTime eq '") for text in resources.job_listings)
+    assert sorted(resources.items_read_after) == sorted(resources.find_item(f"vm{n}")["id"] for n in range(1, 5))
+
+
+def test_one_target_is_waited_for_and_read_after_as_the_single_form():
+    resources = estate("vm1")
+    fail_over(service(resources), items=["vm1"])
+    assert resources.job_listings == [] and resources.items_read_after == []

@@ -3,11 +3,13 @@ reprotect or preflight of many VMs reads it once, not once per VM."""
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.errors import AzureApiError
 
 
 class Counting:
@@ -71,3 +73,32 @@ def test_each_module_run_reads_the_configuration_again():
     second = AsrResources(client, "rg", "vault")
     second.list_policies()
     assert client.replication_policies.calls == {"list": 2}
+
+
+def test_items_after_jobs_come_from_one_shared_listing_and_a_failed_listing_falls_back_to_gets():
+    calls = {"list": 0, "get": []}
+
+    class Listing(AsrResources):
+        def list_items(self):
+            calls["list"] += 1
+            if calls["list"] > 1:
+                raise AzureApiError("throttled", operation="list the protected items", status_code=503)
+            return [{"id": "/A", "stage": "committed"}, {"id": "/B", "stage": "committed"}]
+
+        def get_item_by_id(self, item_id):
+            calls["get"].append(item_id)
+            return {"id": item_id, "stage": "read"}
+
+    resources = Listing(None, "rg", "vault")
+    assert resources.read_after_job({"id": "/a"})["stage"] == "read"  # not shared: a GET, as the single forms
+    resources.share_item_listing()
+    since = time.monotonic()
+    assert [resources.read_after_job({"id": ref}, since)["stage"] for ref in ("/A", "/B", "/C")] == [
+        "committed",
+        "committed",
+        "read",  # not listed: its own GET
+    ]
+    assert calls["list"] == 1
+    assert resources.read_after_job({"id": "/A"})["stage"] == "read"  # the second listing failed: GETs from now on
+    assert resources.read_after_job({"id": "/B"})["stage"] == "read"
+    assert calls == {"list": 2, "get": ["/a", "/C", "/A", "/B"]}
