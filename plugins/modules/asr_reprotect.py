@@ -40,7 +40,9 @@ options:
     type: list
     elements: str
   recovery_plan:
-    description: Reprotect every item of this recovery plan, one by one.
+    description:
+      - Reprotect every item of this recovery plan, side by side; a member that fails does not stop the others, and
+        the module fails at the end naming every member that failed (RV(failed_items)).
     type: str
   process_server:
     description:
@@ -185,7 +187,9 @@ recovery_plan:
   type: dict
 items:
   description:
-    - Per item of the plan (by name) its C(changed), C(attached), C(request), C(job) and C(agent_registration).
+    - Per item of the plan (by name) its C(changed), C(attached), C(request), C(job) and C(agent_registration), and
+      for a member that failed its C(error) (C(msg), and ASR's C(code), C(message), C(possible_causes),
+      C(recommended_action) when it sent them).
     - For O(protected_items), per reference given (in the order given, duplicates once) C(changed), C(failed),
       C(attached), C(request), C(job), C(agent_registration), C(protected_item) (the item after, with its C(stage))
       and, for a failed item, C(error) (C(msg), and ASR's C(code), C(message), C(possible_causes),
@@ -194,8 +198,8 @@ items:
   returned: when O(recovery_plan) or O(protected_items) is given
   type: dict
 failed_items:
-  description: The references of the items that failed (the module then fails).
-  returned: when O(protected_items) is given and an item failed
+  description: The references (with O(recovery_plan), the members' names) of the items that failed (the module then fails).
+  returned: when O(protected_items) or O(recovery_plan) is given and an item failed
   type: list
   elements: str
 request:

@@ -369,8 +369,8 @@ def _fly(service: AsrService, items: list[dict], request: ReprotectRequest, capt
     return flights
 
 
-def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest) -> dict[str, Outcome]:
-    return {describe(flight.item): flight.outcome() for flight in _fly(service, items, request)}
+def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest, capture=False) -> dict:
+    return {describe(flight.item): flight.outcome() for flight in _fly(service, items, request, capture)}
 
 
 def reprotect_item(service: AsrService, reference: str, request: ReprotectRequest) -> Outcome:
@@ -379,10 +379,12 @@ def reprotect_item(service: AsrService, reference: str, request: ReprotectReques
 
 
 def reprotect_plan(service: AsrService, name: str, request: ReprotectRequest) -> Outcome:
-    """Reprotect every item of the plan (the service refuses plan-level reprotect for VMware providers)."""
+    """Reprotect every item of the plan (the service refuses plan-level reprotect for VMware providers), side by side:
+    a member that fails does not stop the others (their agent-window retries included); raises at the end, with
+    every member's result attached, naming each member that failed."""
     plan, items = read_plan(service, name)
-    outcomes = _reprotect_all(service, items, request)
-    return Outcome(
+    outcomes = _reprotect_all(service, items, request, capture=True)
+    outcome = Outcome(
         any(outcome.changed for outcome in outcomes.values()),
         before={**plan, "items": [outcome.before for outcome in outcomes.values()]},
         after={**plan, "items": [outcome.after or outcome.before for outcome in outcomes.values()]},
@@ -400,6 +402,17 @@ def reprotect_plan(service: AsrService, name: str, request: ReprotectRequest) ->
             }
         },
     )
+    failed = {item_name: result["error"] for item_name, result in outcome.extra["items"].items() if "error" in result}
+    if failed:
+        raise AsrError(
+            f"reprotect of recovery plan {name} failed for {len(failed)} of its {len(outcomes)} VMs ("
+            + "; ".join(error["msg"] for error in failed.values())
+            + "); the others ran to the end. Fix the cause each error names (its ASR code and recommended action),"
+            " then run again: reprotected VMs are left alone and a reprotect job still running is attached to",
+            failed_items=sorted(failed),
+            **outcome.as_result("recovery_plan"),
+        )
+    return outcome
 
 
 def _item_result(outcome: Outcome) -> dict:

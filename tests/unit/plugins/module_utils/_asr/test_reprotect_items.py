@@ -147,3 +147,23 @@ def test_a_running_reprotect_is_attached_to_not_submitted_again():
     outcome = reprotect.reprotect_items(service(resources), ["vm1", "vm2"], REQUEST)
     assert [post[0].rsplit("/", 1)[1] for post in resources.posts] == ["vm2"]
     assert outcome.extra["items"]["vm1"]["attached"] and outcome.extra["items"]["vm1"]["job"]["name"] == "running-1"
+
+
+def test_a_plan_member_that_fails_does_not_stop_the_others_and_the_plan_fails_naming_it():
+    resources = three_committed()
+    resources.plans["rp-web"] = {
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v/replicationRecoveryPlans/rp-web",
+        "name": "rp-web",
+        "protected_item_ids": list(resources.items),
+    }
+    resources.jobs["job-1"] = failed_job("job-1")
+    with pytest.raises(
+        AsrError, match=r"recovery plan rp-web failed for 1 of its 3 VMs \(reProtect of vm1 failed"
+    ) as raised:
+        reprotect.reprotect_plan(service(resources), "rp-web", REQUEST)
+    assert len(resources.posts) == 3  # vm2 and vm3 were submitted although vm1's job failed
+    details = raised.value.details
+    assert details["failed_items"] == ["vm1"] and details["changed"]
+    assert details["items"]["vm1"]["error"]["code"] == "95226"
+    assert "error" not in details["items"]["vm3"]
+    assert details["recovery_plan"]["items"][2]["instance_type"] == "InMageAzureV2"
