@@ -37,17 +37,18 @@ def _role_options(role: str) -> dict:
 
 
 def _wired_by_playbook() -> set[str]:
-    """Role variables the playbook sets itself (include_role vars), so they are not inputs."""
+    """Role variables the playbook sets itself (include_role or import_role vars), so they are not inputs."""
     wired = set()
     for play in PLAYS:
         for task in play["tasks"]:
-            if "ansible.builtin.include_role" in task:
+            if "ansible.builtin.include_role" in task or "ansible.builtin.import_role" in task:
                 wired.update(task.get("vars", {}))
     return wired
 
 
 def _includes(task: dict, role: str) -> bool:
-    return task.get("ansible.builtin.include_role", {}).get("name") == f"avsdr.site_recovery.{role}"
+    role_task = task.get("ansible.builtin.include_role") or task.get("ansible.builtin.import_role") or {}
+    return role_task.get("name") == f"avsdr.site_recovery.{role}"
 
 
 def test_the_committed_survey_is_what_the_contract_generates():
