@@ -266,16 +266,21 @@ def agent_job(name):
     }
 
 
-def test_reprotect_retries_through_the_agent_window():
-    resources = reprotect_resources()
-    resources.post_results = ["j1", "j2"]
-    resources.jobs["j1"] = agent_job("j1")
+def protect_on_second_post(resources):
+    """The item is protected once the second reprotect is posted (the first one met the agent window)."""
 
     def protected(resource_id, action, body):
         if len(resources.posts) == 2:
             resources.items[resource_id].update(instance_type="InMageAzureV2", allowed_operations=["UnplannedFailover"])
 
     resources.on_post = protected
+
+
+def test_reprotect_retries_through_the_agent_window():
+    resources = reprotect_resources()
+    resources.post_results = ["j1", "j2"]
+    resources.jobs["j1"] = agent_job("j1")
+    protect_on_second_post(resources)
     outcome = reprotect.reprotect_item(
         service(resources), "vm1", reprotect.ReprotectRequest(process_server="ps-onprem-01")
     )
@@ -312,12 +317,7 @@ def test_a_job_read_failed_without_any_error_is_read_again_and_its_agent_window_
     resources = reprotect_resources(ReadsInTurn)
     resources.post_results = ["j1", "j2"]
     resources.reads["j1"] = [{"name": "j1", "state": "Failed", "tasks": [], "errors": []}, agent_job("j1")]
-
-    def protected(resource_id, action, body):
-        if len(resources.posts) == 2:
-            resources.items[resource_id].update(instance_type="InMageAzureV2", allowed_operations=["UnplannedFailover"])
-
-    resources.on_post = protected
+    protect_on_second_post(resources)
     outcome = reprotect.reprotect_item(
         service(resources), "vm1", reprotect.ReprotectRequest(process_server="ps-onprem-01")
     )
