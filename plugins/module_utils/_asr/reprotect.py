@@ -404,10 +404,7 @@ def reprotect_plan(service: AsrService, name: str, request: ReprotectRequest) ->
     )
     failed = {item_name: result["error"] for item_name, result in outcome.extra["items"].items() if "error" in result}
     return _unless_failed(
-        outcome,
-        failed,
-        f"reprotect of recovery plan {name} failed for {{}} of its {len(outcomes)} VMs",
-        "recovery_plan",
+        outcome, failed, f"reprotect of recovery plan {name}", f"of its {len(outcomes)} VMs", "recovery_plan"
     )
 
 
@@ -464,17 +461,16 @@ def reprotect_items(service: AsrService, references: list[str], request: Reprote
         extra={"items": items},
     )
     failed = {reference: result["error"] for reference, result in items.items() if result["failed"]}
-    return _unless_failed(outcome, failed, f"reprotect failed for {{}} of the {len(references)} VMs", "protected_items")
+    return _unless_failed(outcome, failed, "reprotect", f"of the {len(references)} VMs", "protected_items")
 
 
-def _unless_failed(outcome: Outcome, failed: dict, what: str, target: str) -> Outcome:
-    """The outcome of a run over several items, or its failure naming every item that failed (``what`` formats their
-    count), with every item's result attached."""
+def _unless_failed(outcome: Outcome, failed: dict, operation: str, of_total: str, target: str) -> Outcome:
+    """The outcome of a run over several items, or its failure naming every item that failed, with every item's
+    result attached."""
     if not failed:
         return outcome
     raise AsrError(
-        what.format(len(failed))
-        + " ("
+        f"{operation} failed for {len(failed)} {of_total} ("
         + "; ".join(error["msg"] for error in failed.values())
         + "); the others ran to the end. Fix the cause each error names (its ASR code and recommended action),"
         " then run again: reprotected VMs are left alone and a reprotect job still running is attached to",
