@@ -403,16 +403,9 @@ def reprotect_plan(service: AsrService, name: str, request: ReprotectRequest) ->
         },
     )
     failed = {item_name: result["error"] for item_name, result in outcome.extra["items"].items() if "error" in result}
-    if failed:
-        raise AsrError(
-            f"reprotect of recovery plan {name} failed for {len(failed)} of its {len(outcomes)} VMs ("
-            + "; ".join(error["msg"] for error in failed.values())
-            + "); the others ran to the end. Fix the cause each error names (its ASR code and recommended action),"
-            " then run again: reprotected VMs are left alone and a reprotect job still running is attached to",
-            failed_items=sorted(failed),
-            **outcome.as_result("recovery_plan"),
-        )
-    return outcome
+    return _unless_failed(
+        outcome, failed, f"reprotect of recovery plan {name}", f"of its {len(outcomes)} VMs", "recovery_plan"
+    )
 
 
 def _item_result(outcome: Outcome) -> dict:
@@ -468,13 +461,19 @@ def reprotect_items(service: AsrService, references: list[str], request: Reprote
         extra={"items": items},
     )
     failed = {reference: result["error"] for reference, result in items.items() if result["failed"]}
-    if failed:
-        raise AsrError(
-            f"reprotect failed for {len(failed)} of the {len(references)} VMs ("
-            + "; ".join(error["msg"] for error in failed.values())
-            + "); the others ran to the end. Fix the cause each error names (its ASR code and recommended action),"
-            " then run again: reprotected VMs are left alone and a reprotect job still running is attached to",
-            failed_items=sorted(failed),
-            **outcome.as_result("protected_items"),
-        )
-    return outcome
+    return _unless_failed(outcome, failed, "reprotect", f"of the {len(references)} VMs", "protected_items")
+
+
+def _unless_failed(outcome: Outcome, failed: dict, operation: str, of_total: str, target: str) -> Outcome:
+    """The outcome of a run over several items, or its failure naming every item that failed, with every item's
+    result attached."""
+    if not failed:
+        return outcome
+    raise AsrError(
+        f"{operation} failed for {len(failed)} {of_total} ("
+        + "; ".join(error["msg"] for error in failed.values())
+        + "); the others ran to the end. Fix the cause each error names (its ASR code and recommended action),"
+        " then run again: reprotected VMs are left alone and a reprotect job still running is attached to",
+        failed_items=sorted(failed),
+        **outcome.as_result(target),
+    )
