@@ -40,7 +40,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.failover 
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.reprotect import (  # noqa: E402
     ReprotectRequest,
     reprotect_item,
-    reprotect_items,
+    reprotect_plan,
 )
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.resources import AsrResources  # noqa: E402
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import (  # noqa: E402
@@ -82,29 +82,24 @@ def main() -> int:
     for plan in resources.list_plans():
         members = resources.get_plan(plan["name"]).get("protected_item_ids") or []
         if members and {member.lower() for member in members} <= set(ready):
-            units.append(("plan", plan["name"], members))
+            units.append(("plan", plan["name"]))
             for member in members:
                 ready.pop(member.lower())
-    units += [("item", name, [name]) for name in ready.values()]
+    units += [("item", name) for name in ready.values()]
     steps = {"item": (failover_item, commit_item), "plan": (failover_plan, commit_plan)}
     failed: list[str] = []
     lock = threading.Lock()
 
-    def cycle(unit: tuple[str, str, list[str]]) -> None:
-        kind, name, members = unit
+    def cycle(unit: tuple[str, str]) -> None:
+        kind, name = unit
         failover, commit = steps[kind]
         reprotect = ReprotectRequest(process_server=args.process_server)
         try:
             failover(service(), name, FailoverRequest(destination="avs"))
             commit(service(), name, CommitRequest())
-            # A plan's members as the runbook reprotects its batch (asr_reprotect protected_items=[...]): each one
-            # submitted and waited for side by side, a failure ending that member only; not reprotect_plan, whose
-            # first failed member abandons the others (with their agent-window retries) and made the N=100 bench
-            # lose all 10 VMs of rp-0004 where the runbook would have lost at most one.
-            if kind == "plan":
-                reprotect_items(service(), members, reprotect)
-            else:
-                reprotect_item(service(), name, reprotect)
+            # A plan's members side by side (reprotect_plan): a member's failure ends that member only, the others'
+            # agent-window retries included (before that fix, the N=100 bench lost all 10 VMs of rp-0004 here).
+            (reprotect_plan if kind == "plan" else reprotect_item)(service(), name, reprotect)
         except Exception as exc:  # a benchmark counts failures, it does not stop at the first one
             with lock:
                 failed.append(f"{kind} {name}: {exc}")
