@@ -119,7 +119,7 @@ class AsrService:
     def seen_finished(self, job: dict | None) -> float | None:
         """When the shared poller's listing showed the job finished (time.monotonic()), None without one: the items
         read after jobs seen finished together come from one listing (resources.read_after_job)."""
-        return getattr(self.waiter, "seen_finished", {}).get(((job or {}).get("name") or "").lower())
+        return self.waiter.seen_finished.get(((job or {}).get("name") or "").lower())
 
     def share_reads(self) -> None:
         """From now on, jobs waited for side by side (a list form's threads) are polled together: one listing of the

@@ -29,6 +29,9 @@ def is_job_failed(job: dict) -> bool:
 class JobWaiter:
     """``read_job(name) -> (job dict, retry_after seconds or None)``; sleep and clock are injectable for tests."""
 
+    # A lone job's wait keeps no listing moment: the items after it are read with their own GETs.
+    seen_finished: dict[str, float] = {}
+
     def __init__(self, read_job, poll_interval: float, timeout: float, sleep=time.sleep, clock=time.monotonic):
         self.read_job = read_job
         self.poll_interval = poll_interval
