@@ -56,7 +56,16 @@ COMPUTE_API_VERSIONS = (
 )
 OFFAZURE_API_VERSIONS = ("2020-01-01", "2020-07-07", "2023-06-06")
 POWER_ACTIONS = {"start": "running", "restart": "running", "poweroff": "stopped", "deallocate": "deallocated"}
-FAULT_KINDS = ("http", "reset", "slow", "job_error", "stall_job", "tools_stay_disabled", "crash_point_broken")
+FAULT_KINDS = (
+    "http",
+    "reset",
+    "slow",
+    "job_error",
+    "stall_job",
+    "tools_stay_disabled",
+    "crash_point_broken",
+    "app_consistent_stops",
+)
 FILTER_CLAUSE = re.compile(r"\s*(\w+)\s+(eq|ne|ge|gt|le|lt)\s+('(?:[^']|'')*'|[^\s)]+)\s*(?:and\s+|$)", re.I)
 
 
@@ -894,6 +903,8 @@ class EmulatorApp:
                 if problem:
                     return JSONResponse({"error": problem}, status_code=400)
                 fault = {"id": str(uuid.uuid4()), **body, "remaining": int(body.get("count", 1))}
+                if body["kind"] == "app_consistent_stops":
+                    fault["since"] = engine.clock.now()
                 engine.state["faults"].append(fault)
                 engine.save()
                 return JSONResponse(fault, status_code=201)

@@ -287,14 +287,22 @@ class Engine:
             end = min(end, running["start"])  # replication stops when the failover starts
         start = max(item["rp_since"], end - timing["retention_hours"] * HOUR)
         step = timing["crash_consistent_minutes"] * 60
-        app_step = timing["app_consistent_minutes"] * 60
         moment = (end // step) * step
         result = []
+        app_step, stopped = timing["app_consistent_minutes"] * 60, self.app_points_stopped_at(item)
         while moment > start:
-            kind = "ApplicationConsistent" if moment % app_step == 0 else "CrashConsistent"
-            result.append((moment, kind))
+            result.append((moment, _point_kind(moment, app_step, stopped)))
             moment -= step
         return result
+
+    def app_points_stopped_at(self, item: dict[str, Any]) -> float | None:
+        """The `app_consistent_stops` fault: the moment from which the VM's points are crash-consistent only."""
+        moments = [
+            f["since"]
+            for f in self.state["faults"]
+            if f["kind"] == "app_consistent_stops" and f.get("vm", "").lower() in ("", item["vm"].lower())
+        ]
+        return min(moments) if moments else None
 
     def point_name(self, item: dict[str, Any], moment: float) -> str:
         return stable_uuid(item["name"], item["leg"], "rp", str(int(moment)))
@@ -380,14 +388,11 @@ class Engine:
             return False
         if details.get("app_consistent") is not None:
             return not details["app_consistent"]
-        return self.point_kind(point["time"]) != "ApplicationConsistent"
+        return self.point_kind(item, point["time"]) != "ApplicationConsistent"
 
-    def point_kind(self, moment: float) -> str:
-        return (
-            "ApplicationConsistent"
-            if moment % (self.topology.timing["app_consistent_minutes"] * 60) == 0
-            else ("CrashConsistent")
-        )
+    def point_kind(self, item: dict[str, Any], moment: float) -> str:
+        app_step = self.topology.timing["app_consistent_minutes"] * 60
+        return _point_kind(moment, app_step, self.app_points_stopped_at(item))
 
     # ---- jobs ----------------------------------------------------------------------------------------------------
     def _start_job(
@@ -790,3 +795,9 @@ class Engine:
             "azure_vms": self.state["azure_vms"],
             "faults": self.state["faults"],
         }
+
+
+def _point_kind(moment: float, app_step: float, app_stopped_at: float | None) -> str:
+    """Application-consistent on its schedule, unless the `app_consistent_stops` fault stopped those before it."""
+    on_schedule = moment % app_step == 0 and (app_stopped_at is None or moment <= app_stopped_at)
+    return "ApplicationConsistent" if on_schedule else "CrashConsistent"

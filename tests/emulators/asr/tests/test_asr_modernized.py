@@ -253,6 +253,40 @@ def test_crash_point_broken_fault_fails_the_crash_consistent_failback_and_not_th
     assert failed_back_calls()[-1] == ["vm_failed_back", vm, "windows", False]
 
 
+def test_app_consistent_stops_fault_makes_the_newer_points_crash_consistent_only(fresh):
+    """A test that needs the newest point crash-consistent adds the fault and moves the clock past the next point,
+    instead of depending on where the hourly application-consistent schedule stands."""
+    client = fresh.client()
+    estate = Estate(client, MODERN_VAULT)
+    vm = "web-win-01"
+
+    def points():
+        return sorted(
+            client.recovery_points.list_by_replication_protected_items(*estate.args(vm)),
+            key=lambda point: point.properties.recovery_point_time,
+            reverse=True,
+        )
+
+    scale = fresh.control("GET", "clock")["time_scale"]
+    fresh.control("POST", "clock", {"time_scale": 86400})  # frozen: only the test moves the clock
+    for _ in range(12):  # up to the next application-consistent point (hourly)
+        if points()[0].properties.recovery_point_type == "ApplicationConsistent":
+            break
+        fresh.advance(5)
+    last_app_consistent = points()[0]
+    assert last_app_consistent.properties.recovery_point_type == "ApplicationConsistent"
+    fresh.control("POST", "faults", {"kind": "app_consistent_stops"})
+    for _ in range(13):  # past the next hourly application-consistent moment
+        fresh.advance(5)
+        newer = [
+            p for p in points() if p.properties.recovery_point_time > last_app_consistent.properties.recovery_point_time
+        ]
+        assert newer and {p.properties.recovery_point_type for p in newer} == {"CrashConsistent"}
+    kept = [p for p in points() if p.name == last_app_consistent.name]
+    assert kept and kept[0].properties.recovery_point_type == "ApplicationConsistent"
+    fresh.control("POST", "clock", {"time_scale": scale})
+
+
 def test_crash_point_broken_fault_needs_a_vm(fresh):
     with pytest.raises(Exception, match="400"):
         fresh.control("POST", "faults", {"kind": "crash_point_broken"})
