@@ -39,6 +39,8 @@ try:
     from azure.mgmt.core.exceptions import ARMErrorFormat
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
     from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
+
+    from ansible_collections.avsdr.site_recovery.plugins.module_utils._azure.throttle import ThrottleAwareRetryPolicy
 except ImportError:  # reported by AzureModule through missing_required_lib
     SiteRecoveryManagementClient = None
     ARMChallengeAuthenticationPolicy = object
@@ -100,6 +102,8 @@ def site_recovery_client(
 ):
     """A SiteRecoveryManagementClient for ``cloud``; ``kwargs`` go to the client (polling_interval, retry_total...)."""
     kwargs.setdefault("retry_status", READ_STATUS_RETRIES)
+    # ARM's throttling waited out together by every thread (_azure/throttle.py); 5xx keep the counts above.
+    kwargs.setdefault("retry_policy", ThrottleAwareRetryPolicy(**kwargs))
     kwargs.setdefault("authentication_policy", CachedTokenAuthenticationPolicy(credential, cloud.credential_scope))
     return SiteRecoveryManagementClient(
         credential,
