@@ -123,9 +123,12 @@ def test_lists_are_not_survey_questions():
 
 def test_the_playbook_validates_its_inputs_against_the_contract_first():
     assert all(play["vars_files"] == ["vars/failback_inputs.yml", "vars/failback_run.yml"] for play in PLAYS)
-    first = PLAYBOOK["tasks"][0]
+    contract, first = PLAYBOOK["tasks"][:2]
+    # the contract is built once for the run, then every host is validated against it before anything else
+    assert contract["ansible.builtin.set_fact"] == {"runbook_input_contract": "{{ runbook_input_spec }}"}
+    assert contract["run_once"] is True
     assert "ansible.builtin.validate_argument_spec" in first
-    assert first["ansible.builtin.validate_argument_spec"]["argument_spec"] == "{{ runbook_input_spec }}"
+    assert first["ansible.builtin.validate_argument_spec"]["argument_spec"] == "{{ runbook_input_contract }}"
     spec_expression = RUN_VARS["runbook_input_spec"]
     assert "failback_inputs_spec.options" in spec_expression and "failback_host_vars_spec.options" in spec_expression
     assert "run_once" not in first, "inventory variables differ per host: every host is validated"
