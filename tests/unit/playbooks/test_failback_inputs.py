@@ -122,12 +122,14 @@ def test_lists_are_not_survey_questions():
 
 
 def test_the_playbook_validates_its_inputs_against_the_contract_first():
-    contract = ["vars/failback_inputs.yml", "vars/failback_run.yml"]
-    # the contract where it is read (validation, the summary's inputs); elsewhere only the run's shared names, since
-    # ansible-core reads a play's vars files again for every host and task
-    assert PLAYS[0]["vars_files"] == contract and PLAYS[-1]["vars_files"] == contract
-    assert all(play["vars_files"] in (contract, ["vars/failback_run.yml"]) for play in PLAYS)
-    contract, first = PLAYBOOK["tasks"][:2]
+    # the contract read once where it is read (validation, the summary's inputs), by a run_once include_vars: as a
+    # play's vars file ansible-core would read it again for every host and task
+    assert all(play["vars_files"] == ["vars/failback_run.yml"] for play in PLAYS)
+    read_contract = {"file": "vars/failback_inputs.yml"}
+    for play in (PLAYS[0], PLAYS[-1]):
+        include = play["tasks"][0]
+        assert include["ansible.builtin.include_vars"] == read_contract and include["run_once"] is True
+    contract, first = PLAYBOOK["tasks"][1:3]
     # the contract is built once for the run, then every host is validated against it before anything else
     assert contract["ansible.builtin.set_fact"] == {"runbook_input_contract": "{{ runbook_input_spec }}"}
     assert contract["run_once"] is True
