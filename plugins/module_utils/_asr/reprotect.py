@@ -12,10 +12,12 @@ on, and the run fails at the end naming every item that failed).
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.batch import error_view
+from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.batch import MAX_THREADS, error_view
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.errors import AsrError, JobFailedError
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.fabric import (
     choose_policy,
@@ -43,6 +45,7 @@ from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.retry imp
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.service import AsrService, Outcome, describe
 from ansible_collections.avsdr.site_recovery.plugins.module_utils._asr.states import (
     DIRECTIONS,
+    agent_registered_after_failover,
     allows,
     is_failed_over,
     is_reprotect_ready,
@@ -260,9 +263,6 @@ class _ItemReprotect:
     def read_after(self) -> dict:
         return self.service.resources.read_after_job(self.item, self.finished_at)
 
-    def is_ready(self) -> bool:
-        return self.retry_at is None or self.retry_at <= self.service.clock()
-
     def start(self) -> None:
         """Submit (or follow the job already running); a refusal during the agent window schedules a retry."""
         if self.retry_at is not None:
@@ -301,6 +301,18 @@ class _ItemReprotect:
             return
         self.finished = True
         self.finished_at = self.service.seen_finished(self.job)
+
+    def retry_if_registered(self, since: float) -> None:
+        """Retry now, not at the end of the backoff, when the item read (from a listing started at or after ``since``)
+        shows the Mobility agent registered."""
+        if self.retry_at is None or self.retry_at <= self.service.clock():
+            return
+        try:
+            item = self.service.resources.read_after_job(self.item, since)
+        except AzureApiError:
+            return  # the backoff goes on
+        if agent_registered_after_failover(item):
+            self.retry_at = self.service.clock()
 
     def _retry_later(self, message: str) -> None:
         self.job_name = None
@@ -352,21 +364,47 @@ class _ItemReprotect:
 
 
 def _fly(service: AsrService, items: list[dict], request: ReprotectRequest, capture=False) -> list[_ItemReprotect]:
-    """Submit every item's reprotect, then wait for the jobs (they run side by side); retry those the agent
-    window refused, each within its own window. With ``capture``, one item's failure ends that item only."""
+    """Submit every item's reprotect, then follow every item side by side, each on a thread of its own (its job
+    waited for; the jobs polled together in the list forms), retrying those the agent window refused, each within its
+    own window and as soon as it is due: a refused VM is not held behind the others' jobs. With ``capture``, one
+    item's failure ends that item only."""
     flights = [_ItemReprotect(service, item, request, capture) for item in items]
     pending = [flight for flight in flights if not flight.finished]
-    while pending:
-        ready = [flight for flight in pending if flight.is_ready()]
-        if not ready:
-            service.sleep(max(0.0, min(flight.retry_at for flight in pending) - service.clock()))
-            continue
-        for flight in ready:
-            flight.attempt(flight.start)
-        for flight in ready:
-            flight.attempt(flight.wait)
-        pending = [flight for flight in pending if not flight.finished]
+    for flight in pending:
+        flight.attempt(flight.start)
+    if len(pending) > 1:
+        with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(pending))) as pool:
+            list(pool.map(lambda flight: _follow(service, flight), pending))
+    else:
+        for flight in pending:
+            _follow(service, flight)
     return flights
+
+
+def _follow(service: AsrService, flight: _ItemReprotect) -> None:
+    while True:
+        flight.attempt(flight.wait)
+        if flight.finished:
+            return
+        _sleep_until_retry(service, flight)
+        flight.attempt(flight.start)
+
+
+def _sleep_until_retry(service: AsrService, flight: _ItemReprotect) -> None:
+    """Sleep until the item's retry is due. The backoff overshoots the moment the agent registers by up to its step
+    (which grows to 8 poll intervals), so a longer sleep is cut into poll intervals, after each of which the item is
+    read again (in the list forms from one vault listing shared by every waiting item, at most one per poll
+    interval): an item whose agent registered (isAgentRegistrationSuccessfulAfterFailover) is retried at once. Where
+    the service never sets the flag, the backoff runs as before, with that read added."""
+    step = max(1.0, service.options.poll_interval)
+    while flight.retry_at is not None:
+        due = flight.retry_at - service.clock()
+        if due <= step:
+            service.sleep(max(0.0, due))
+            return
+        service.sleep(step)
+        # the resources' clock: a listing another item started within the last poll interval serves this one too
+        flight.retry_if_registered(time.monotonic() - step)
 
 
 def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest, capture=False) -> dict:

@@ -155,6 +155,12 @@ def is_committed(item: dict) -> bool:
     return "committed" in (item.get("protection_state") or "").lower() or allows(item, *REPROTECT_OPERATIONS)
 
 
+def agent_registered_after_failover(item: dict) -> bool:
+    """The Mobility agent re-registered after the failover's boot (isAgentRegistrationSuccessfulAfterFailover of the
+    modernized providers, read-only; absent elsewhere, and then never true)."""
+    return (item.get("provider_specific_details") or {}).get("is_agent_registration_successful_after_failover") is True
+
+
 def is_reprotect_ready(item: dict) -> bool:
     """Failed over, idle, and offered a reprotect. A failed-over InMageRcm item offers it before its commit."""
     return is_idle(item) and is_failed_over(item) and allows(item, *REPROTECT_OPERATIONS)

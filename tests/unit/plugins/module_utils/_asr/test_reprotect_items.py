@@ -167,3 +167,36 @@ def test_a_plan_member_that_fails_does_not_stop_the_others_and_the_plan_fails_na
     assert details["items"]["vm1"]["error"]["code"] == "95226"
     assert "error" not in details["items"]["vm3"]
     assert details["recovery_plan"]["items"][2]["instance_type"] == "InMageAzureV2"
+
+
+def agent_window_until_registered(registered_on_post):
+    """vm1 meets the agent window on its first three reprotects; ``registered_on_post``: the post after which a read of
+    the item shows its agent registered (isAgentRegistrationSuccessfulAfterFailover), None: never shown."""
+    resources = three_committed()
+    for name in ("job-1", "job-2", "job-3"):
+        resources.jobs[name] = agent_job(name)
+    posted_at = []
+    protect = resources.on_post
+
+    def post(resource_id, action, body):
+        posted_at.append(run.clock())
+        if len(resources.posts) == registered_on_post:
+            details = resources.items[resource_id].setdefault("provider_specific_details", {})
+            details["is_agent_registration_successful_after_failover"] = True
+        protect(resource_id, action, body)
+
+    resources.on_post = post
+    run = service(resources)  # poll_interval 1: the backoff waits 1, 2, then 4 s
+    outcome = reprotect.reprotect_items(run, ["vm1"], REQUEST)
+    return outcome.extra["items"]["vm1"], posted_at
+
+
+def test_a_vm_whose_agent_registered_is_retried_at_the_next_poll_not_at_the_end_of_its_backoff():
+    shown, shown_at = agent_window_until_registered(registered_on_post=3)
+    never, never_at = agent_window_until_registered(registered_on_post=None)
+    assert shown["changed"] and never["changed"]
+    assert shown["agent_registration"]["retries"] == never["agent_registration"]["retries"] == 3
+    # after the third refusal the backoff waits 4 s; the first read after one poll interval shows the agent registered
+    assert never_at[3] - never_at[2] >= 4
+    assert shown_at[3] - shown_at[2] < never_at[3] - never_at[2]
+    assert shown_at[3] - shown_at[2] <= 2
