@@ -11,6 +11,7 @@ Retry-After) are read directly and the SDK never re-sends a POST on its own.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -100,13 +101,16 @@ class AsrResources:
         # The vault's configuration (fabrics and their servers, policies, container mappings) read once per module
         # run: a run lasts minutes, and a reprotect or preflight of many VMs needs the same answers for each.
         self._configuration: dict = {}
+        # The list forms read from threads: each part of the configuration is read by the first that needs it.
+        self._configuration_lock = threading.RLock()
         self._items_after: SharedListing | None = None
         self._items_after_failed = False
 
     def _once(self, key: tuple, read):
-        if key not in self._configuration:
-            self._configuration[key] = read()
-        return self._configuration[key]
+        with self._configuration_lock:
+            if key not in self._configuration:
+                self._configuration[key] = read()
+            return self._configuration[key]
 
     @property
     def _args(self):
