@@ -20,8 +20,8 @@ description:
   - While the Mobility agent re-registers after the VM boots (up to 15 minutes), reprotect fails with an
     "agent not installed" error; the module retries with backoff within O(agent_registration_timeout) and reports
     its progress. While a retry is more than one O(poll_interval) away, the item is read again every O(poll_interval)
-    (one vault listing for every VM waiting, with O(protected_items)): once it shows the agent registered
-    (C(isAgentRegistrationSuccessfulAfterFailover)), the VM is retried at once. Each VM is retried when it is due,
+    (one vault listing for every VM waiting, with O(protected_items)), and once it shows the agent registered
+    (C(isAgentRegistrationSuccessfulAfterFailover)) the VM is retried at once. Each VM is retried when it is due,
     not after the other VMs' jobs. Any other error fails at once with its ASR code, message, possible causes and
     recommended action.
   - Already reprotected items report C(changed=false); a reprotect job already running is attached to.
