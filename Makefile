@@ -38,6 +38,8 @@ include mk/*.mk
 # when it ends, the first failure stops the run, a table of wall and CPU seconds at the end. Steps that share a folder
 # never run at the same time: sanity, integration and release-tests rebuild the copied collection tree under build/;
 # bad-inputs and chaos share one emulator folder (.emulators/chaos). TEST_WORKERS=1 runs one step at a time.
+# A step is stopped as Ctrl-C stops it (SIGINT: EXIT traps and fixture teardowns bring its emulators down), and
+# whatever a step leaves running once its make has ended, emulators included, is killed and named in its output.
 TEST_ORDER ?= lint units integration molecule chaos oldest bad-inputs awx-test sanity emulator-tests demo-test \
   vcenter-tests docs-lint docs ansible-lint release-tests report-test awx-lint version-range
 TEST_WORKERS ?= 2
