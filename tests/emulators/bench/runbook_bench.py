@@ -13,6 +13,8 @@ seconds per VM (the process and every child it waited for), the peak RSS of one 
 ARM reads and writes per VM and sign-in requests per VM (the emulator's metrics), 429s, and duplicate writes (an
 operation that succeeded twice for one VM). Writes build/bench/bench.json and build/bench/bench.svg.
 `--throttle tenth` puts ARM's buckets at 1/10 (reads 25 + 2.5/s, writes 20 + 1/s).
+Interrupted (SIGINT, SIGTERM, SIGHUP), it kills the run under way, every process of it (hacking/proctree.py: the
+playbook's workers and modules are in sessions of their own), brings its emulators down and exits 128 + the signal.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -32,6 +35,10 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "hacking"))
+
+import proctree  # noqa: E402
+
 VPY = REPO / ".venv" / "bin" / "python"
 HARNESS = REPO / "tests" / "emulators" / "harness" / "emulators.py"
 GENERATE = REPO / "tests" / "emulators" / "scenarios" / "generate.py"
@@ -40,6 +47,8 @@ COLLECTIONS = REPO / ".cache" / "runbook" / "collections"
 PROCESS_SERVER = "ps-appliance-01"
 TENTH = {"reads": 25, "reads_per_second": 2.5, "writes": 20, "writes_per_second": 1}
 DEFAULT_TIMING = {"agent_registration_minutes": 15}
+RUN_TAG = "RUNBOOK_BENCH_RUN"  # in the environment of every process of a measured run
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def free_port() -> int:
@@ -126,11 +135,27 @@ class ModuleMemory:
 
 
 def run_measured(command: list, env: dict, log: Path) -> dict:
-    """Run a command to its end; wall seconds, CPU seconds of it and its children, and its exit code."""
+    """Run a command to its end; wall seconds, CPU seconds of it and its children, and its exit code. The command runs
+    in a session of its own, so that the bench alone decides its fate: interrupted, the bench kills all of it."""
     started = time.monotonic()
+    tag = f"{os.getpid()}:{time.monotonic_ns()}"
+    process = None
     with open(log, "wb") as output, ModuleMemory() as memory:
-        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
-        status, usage = os.wait4(process.pid, 0)[1:]
+        try:
+            process = subprocess.Popen(
+                command,
+                env={**env, RUN_TAG: tag},
+                cwd=REPO,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            status, usage = os.wait4(process.pid, 0)[1:]
+        except BaseException:
+            proctree.kill([process.pid] if process else [], f"{RUN_TAG}={tag}")
+            if process:
+                process.wait()
+            raise
         process.returncode = os.waitstatus_to_exitcode(status)
     return {
         "wall": time.monotonic() - started,
@@ -236,9 +261,9 @@ def bench(
 ) -> list[dict]:
     """For one N: the playbook at each fork count (the estate reset between runs), then the reference once."""
     estate = Estate(out / f"n{vms}", vms, time_scale, throttle)
-    estate.up()
     rows = []
     try:
+        estate.up()  # in the try: emulators started by an interrupted `up` come down too
         for count in forks if runs in ("both", "playbook") else []:
             if rows:
                 estate.control("reset", method="POST")
@@ -345,10 +370,28 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    caught = []
+
+    def interrupted(number, _frame):
+        for each in STOP_SIGNALS:  # a second Ctrl-C does not cut the clean-up short
+            signal.signal(each, signal.SIG_IGN)
+        caught.append(number)
+        raise KeyboardInterrupt
+
+    for number in STOP_SIGNALS:
+        signal.signal(number, interrupted)
     rows = []
-    for vms in args.vms:
-        rows += bench(vms, args.forks, args.time_scale, args.throttle, args.out, args.poll_interval, args.runs)
-        print(table(rows), flush=True)
+    try:
+        for vms in args.vms:
+            rows += bench(vms, args.forks, args.time_scale, args.throttle, args.out, args.poll_interval, args.runs)
+            print(table(rows), flush=True)
+    except KeyboardInterrupt:
+        number = caught[0] if caught else signal.SIGINT
+        print(
+            f"bench: {signal.Signals(number).name}: stopped; the run under way killed, the emulators down",
+            file=sys.stderr,
+        )
+        return 128 + number
     settings = {key: value for key, value in vars(args).items() if key != "out"}
     (args.out / "bench.json").write_text(json.dumps({"settings": settings, "rows": rows}, indent=2) + "\n")
     (args.out / "bench.svg").write_text(picture(rows) + "\n")
