@@ -14,6 +14,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +22,10 @@ import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "hacking"))
+
+import proctree  # noqa: E402
+
 VENV_BIN = REPO / ".venv" / "bin"
 HARNESS = [str(VENV_BIN / "python"), str(REPO / "tests" / "emulators" / "harness" / "emulators.py")]
 COLLECTIONS = REPO / ".cache" / "runbook" / "collections"
@@ -170,7 +175,7 @@ class Estate:
             stderr=subprocess.PIPE,
             text=True,
             cwd=REPO,
-            start_new_session=True,  # its own process group: a SIGKILL of the run reaches the module too
+            start_new_session=True,  # a session of its own: killing it (kill_run) never touches pytest
         )
 
     # ---- the runbook playbook ---------------------------------------------------------------------------------------
@@ -211,8 +216,10 @@ class Estate:
         return code, report, output
 
     def kill_run(self, running: subprocess.Popen) -> None:
-        """SIGKILL the run and everything it started (its own process group), as a crash of the controller would."""
-        os.killpg(running.pid, signal.SIGKILL)
+        """SIGKILL the run and everything it started, as a crash of the controller would. Not by its process group:
+        ansible-core's workers call setsid(), so they and the modules they run would survive that and could still
+        act; hacking/proctree.py freezes the whole tree, kills all of it and checks that none of it is left."""
+        proctree.kill([running.pid])
         running.wait()
 
     def wait_for(self, predicate, what: str, timeout: float = 120.0) -> None:

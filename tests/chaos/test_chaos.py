@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 
 import pytest
 from conftest import parse_result
@@ -197,8 +195,7 @@ def test_run_and_asr_emulator_killed_mid_job_then_rerun_attaches(estate, case):
     estate.fault(kind="stall_job", scenario="UnplannedFailover", vm=VM, task=1)  # the job runs until cancelled
     running = estate.start("asr_failover", {"protected_item": VM, **WAIT})
     estate.wait_for(lambda: estate.operations(VM).get("UnplannedFailover") == 1, "the failover to be accepted")
-    os.killpg(running.pid, signal.SIGKILL)
-    running.wait()
+    estate.kill_run(running)
     estate.kill("asr-emulator")
     estate.up()  # restarts the ASR emulator on its state dir (vcsim kept running)
     job = estate.state()["items"][VM]["job"]
