@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -31,6 +32,8 @@ FREEZE_TIMEOUT_SECONDS = 10.0
 KILL_TIMEOUT_SECONDS = 10.0
 DEAD = ("Z", "X", "x")
 STOPPED = ("T", "t")
+# The value after an option that names a secret (vcsim's -password, the ASR emulator's --vcenter-password): not shown.
+SECRET_OPTION = re.compile(r"(\s-{1,2}[\w-]*(?:password|secret|token)[\w-]*(?:\s+|=))\S+", re.IGNORECASE)
 
 
 class SurvivorsError(RuntimeError):
@@ -38,7 +41,7 @@ class SurvivorsError(RuntimeError):
 
     def __init__(self, survivors: list[Process]):
         self.survivors = survivors
-        super().__init__("still alive after SIGKILL: " + "; ".join(f"{p.pid} {p.cmdline}" for p in survivors))
+        super().__init__("still alive after SIGKILL: " + "; ".join(p.shown() for p in survivors))
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,14 @@ class Process:
     @property
     def alive(self) -> bool:
         return self.state not in DEAD
+
+    @property
+    def command(self) -> str:
+        """The command line with the secrets it holds hidden: what may be printed."""
+        return SECRET_OPTION.sub(r"\1***", self.cmdline)
+
+    def shown(self, width: int = 160) -> str:
+        return f"{self.pid} {self.command[:width]}"
 
 
 def read(pid: int) -> Process | None:
@@ -175,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     except SurvivorsError as exc:
         print(f"proctree: {exc}", file=sys.stderr)
         return 1
-    fields = ("pid", "ppid", "sid", "cmdline")
-    print(json.dumps({"killed": [{name: getattr(p, name) for name in fields} for p in killed]}, indent=2))
+    shown = [{"pid": p.pid, "ppid": p.ppid, "sid": p.sid, "cmdline": p.command} for p in killed]
+    print(json.dumps({"killed": shown}, indent=2))
     return 0
 
 

@@ -171,7 +171,7 @@ class Queue:
             return f"==> make {running.step} left processes running, and some survived the kill: {exc}"
         if not killed:
             return None
-        names = "".join(f"\n      {p.pid} {p.cmdline[:160]}" for p in killed)
+        names = "".join(f"\n      {p.shown()}" for p in killed)
         return f"==> make {running.step} left {len(killed)} process(es) running; killed:{names}"
 
     def table(self, wall):

@@ -113,3 +113,11 @@ def test_the_caller_and_its_ancestors_are_spared():
     assert done.returncode == 0, done.stderr
     assert '"killed": []' in done.stdout
     assert done.stdout.rstrip().endswith("shell-alive")
+
+
+def test_what_is_shown_hides_secrets():
+    """The emulators' command lines hold credentials (vcsim's -password, the ASR emulator's --vcenter-password)."""
+    vcsim = proctree.Process(7, 1, 7, "S", "1", "vcsim -l 127.0.0.1:1 -username admin -password pw1 -dc 0")
+    asr = proctree.Process(8, 1, 8, "S", "1", "python -m asr_emulator --vcenter-password=pw2 --vcenter-cafile ca.pem")
+    assert vcsim.shown() == "7 vcsim -l 127.0.0.1:1 -username admin -password *** -dc 0"
+    assert asr.command == "python -m asr_emulator --vcenter-password=*** --vcenter-cafile ca.pem"
