@@ -562,7 +562,8 @@ class EmulatorApp:
     def _list_points(self, request, base, fabric, container, name):
         self._check_container(fabric, container)
         item = self.engine.item(name)
-        points = [render.recovery_point(self.engine, item, t, k) for t, k in self.engine.points(item)]
+        provider = self.engine.stage_view(item)["instanceType"]
+        points = [render.recovery_point(self.engine, item, t, k, provider) for t, k in self.engine.points(item)]
         return _json(200, {"value": points, "nextLink": None})
 
     def _get_point(self, request, base, fabric, container, name, point):

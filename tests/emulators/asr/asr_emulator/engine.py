@@ -8,6 +8,7 @@ state.json atomically.
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
 from pathlib import Path
@@ -230,7 +231,7 @@ class Engine:
         now = self.clock.now() if now is None else now
         if item["ir_until"] is not None and now < item["ir_until"]:
             return "ir"
-        return "protected" if self.points(item, now) else "waiting"
+        return "protected" if self.has_point(item, now) else "waiting"
 
     def vm_id(self, item: dict[str, Any], leg: str | None = None) -> str:
         """The id the pair knows the VM by (vmId, internalIdentifier, job targetObjectId): one per direction."""
@@ -274,8 +275,34 @@ class Engine:
     # ---- recovery points -----------------------------------------------------------------------------------------
     def points(self, item: dict[str, Any], now: float | None = None) -> list[tuple[float, str]]:
         """(time, CrashConsistent|ApplicationConsistent), newest first, inside the retention window."""
-        if item["rp_since"] is None:
+        window = self._point_window(item, now)
+        if window is None:
             return []
+        newest, start, step = window
+        result = []
+        app_step, stopped = self.topology.timing["app_consistent_minutes"] * 60, self.app_points_stopped_at(item)
+        moment = newest
+        while moment > start:
+            result.append((moment, _point_kind(moment, app_step, stopped)))
+            moment -= step
+        return result
+
+    def has_point(self, item: dict[str, Any], now: float | None = None) -> bool:
+        """Whether points() lists any, without listing them (an item's every read asks)."""
+        return self.point_bounds(item, now) is not None
+
+    def point_bounds(self, item: dict[str, Any], now: float | None = None) -> tuple[float, float] | None:
+        """(newest, oldest) of points()'s times, without listing them; None when it lists none."""
+        window = self._point_window(item, now)
+        if window is None or window[0] <= window[1]:
+            return None
+        newest, start, step = window
+        return newest, newest - step * (math.ceil((newest - start) / step) - 1)
+
+    def _point_window(self, item: dict[str, Any], now: float | None) -> tuple[float, float, float] | None:
+        """(the newest point's time, the retention window's start, the step between points); None: no points."""
+        if item["rp_since"] is None:
+            return None
         timing = self.topology.timing
         now = self.clock.now() if now is None else now
         # a point is listed once the service processed it, and a VM whose replication lags sends its data late:
@@ -287,13 +314,7 @@ class Engine:
             end = min(end, running["start"])  # replication stops when the failover starts
         start = max(item["rp_since"], end - timing["retention_hours"] * HOUR)
         step = timing["crash_consistent_minutes"] * 60
-        moment = (end // step) * step
-        result = []
-        app_step, stopped = timing["app_consistent_minutes"] * 60, self.app_points_stopped_at(item)
-        while moment > start:
-            result.append((moment, _point_kind(moment, app_step, stopped)))
-            moment -= step
-        return result
+        return (end // step) * step, start, step
 
     def app_points_stopped_at(self, item: dict[str, Any]) -> float | None:
         """The `app_consistent_stops` fault: the moment from which the VM's points are crash-consistent only."""

@@ -506,10 +506,11 @@ class _Facts:
         self.now = engine.clock.now()
         self.view = view
         self.status = view["status"]
-        self.points = engine.points(item)
+        bounds = engine.point_bounds(item)
+        self.points = bounds is not None
         # once replication stopped (failover, commit), the last point received stays on record
-        self.latest = self.points[0][0] if self.points else item.get("last_point")
-        self.oldest = self.points[-1][0] if self.points else item.get("last_point")
+        self.latest = bounds[0] if bounds else item.get("last_point")
+        self.oldest = bounds[1] if bounds else item.get("last_point")
         self.os_type = item["os"].capitalize()
         self.windows = item["os"] == "windows"
         self.index = top.vm_names.index(item["vm"]) % 200 if item["vm"] in top.vm_names else 0
@@ -1130,8 +1131,11 @@ def protected_item(engine: Engine, item: dict[str, Any], listing: bool = False) 
     return _resource("item", top.item_id(item["name"]), item["name"], properties)
 
 
-def recovery_point(engine: Engine, item: dict[str, Any], moment: float, kind: str) -> dict[str, Any]:
-    instance_type = engine.stage_view(item)["instanceType"]
+def recovery_point(
+    engine: Engine, item: dict[str, Any], moment: float, kind: str, instance_type: str | None = None
+) -> dict[str, Any]:
+    """One point; ``instance_type``: the item's provider, when the caller renders many points of the item."""
+    instance_type = instance_type or engine.stage_view(item)["instanceType"]
     properties: dict[str, Any] = {"recoveryPointTime": iso(moment), "recoveryPointType": kind}
     if instance_type in ("InMageAzureV2", "InMageRcm"):  # the SDK knows no InMage / InMageRcmFailback point details
         properties["providerSpecificDetails"] = {

@@ -5,6 +5,7 @@ Everything here derives deterministically from the scenario, so ids stay stable 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ AZURE_CONTAINER_NAME = "d38048d4-b460-4791-8ece-108395ee8478"
 AZURE_VMM_ID = "21a9403c-6ec1-44f2-b744-b4e50b792387"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every render names its points and disks again (a day of points per VM)
 def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
 
