@@ -118,13 +118,15 @@ def normalize_plan(model) -> dict:
     return plan
 
 
-def normalize_recovery_point(model) -> dict:
-    point = _flatten(model)
+def normalize_recovery_point(point: dict) -> dict:
+    """A recovery point as the REST API sends it (JSON, not the SDK's model: they are read in bulk), with the keys and
+    values the SDK's model gave (its time the string ASR sent, as the model's as_dict returns it)."""
+    properties = point.get("properties") or {}
     return {
         "id": point.get("id"),
         "name": point.get("name"),
-        "time": point.get("recovery_point_time"),
-        "type": point.get("recovery_point_type"),
+        "time": properties.get("recoveryPointTime"),
+        "type": properties.get("recoveryPointType"),
     }
 
 

@@ -125,13 +125,30 @@ class ArmReader:
     @azure_operation("read {resource_id}")
     def get_json(self, resource_id: str, api_version: str) -> dict:
         """GET ``resource_id`` (an ARM path such as ``/subscriptions/.../instanceView``) and return its JSON body."""
-        request = HttpRequest("GET", "/" + resource_id.lstrip("/"), params={"api-version": api_version})
-        response = self._client.send_request(request)
+        return self._get("/" + resource_id.lstrip("/"), {"api-version": api_version}).json()
+
+    def get_pages(self, resource_id: str, api_version: str) -> list[tuple[dict, str | None]]:
+        """Every page of the ARM list at ``resource_id``, its ``nextLink`` followed: (JSON body, ``Date`` header) per
+        page. For lists read in bulk whose SDK models cost more to build than the answer is worth (issue 17). Raises
+        azure-core's errors: the caller's ``azure_operation`` names what was being read."""
+        pages = []
+        url, params = "/" + resource_id.lstrip("/"), {"api-version": api_version}
+        while url:
+            response = self._get(url, params)
+            body = response.json() or {}
+            pages.append((body, response.headers.get("Date")))
+            url = body.get("nextLink")
+            # a next link carries its own query (the api-version with it), as the SDK's pagers rely on
+            params = None if url and "api-version=" in url else {"api-version": api_version}
+        return pages
+
+    def _get(self, url: str, params: dict | None):
+        response = self._client.send_request(HttpRequest("GET", url, params=params))
         if response.status_code != 200:
             error_map = {401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError}
             map_error(status_code=response.status_code, response=response, error_map=error_map)
             raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        return response.json()
+        return response
 
 
 @azure_operation("list the subscriptions the identity can use")

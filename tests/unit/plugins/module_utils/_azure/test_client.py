@@ -96,6 +96,22 @@ def test_arm_error_becomes_azure_api_error(https_server, trust_test_ca):
     assert caught.value.operation == f"read {VM}"
 
 
+def test_a_list_is_read_page_after_page_by_its_next_links(https_server, trust_test_ca):
+    points = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v/points"
+    next_link = f"{https_server.url}{points}2?api-version=2025-08-01&$skiptoken=abc"
+    https_server.answer(points, (200, {}, {"value": [1, 2], "nextLink": next_link}))
+    https_server.answer(points + "2", (200, {}, {"value": [3], "nextLink": None}))
+    reader = ArmReader(site_recovery_client(FakeCredential(), "sub-1", cloud_for(https_server)))
+
+    pages = reader.get_pages(points, "2025-08-01")
+
+    assert [body["value"] for body, _date in pages] == [[1, 2], [3]]
+    assert all(date.endswith(" GMT") for _body, date in pages)  # each page's Date header: the service's clock
+    first, second = https_server.requests
+    assert first["path"] == points + "?api-version=2025-08-01"
+    assert second["path"] == points + "2?api-version=2025-08-01&$skiptoken=abc"  # the link as given, not doubled
+
+
 def test_tls_is_verified_unless_told_otherwise(https_server, monkeypatch):
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
