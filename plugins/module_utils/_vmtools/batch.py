@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .._vsphere.client import backoff_delays
 from .._vsphere.errors import VSphereError
-from .._vsphere.lookup import VmLookupError, find_vm
+from .._vsphere.lookup import VmLookupError, find_vms
 from .runner import POLL_FIRST, POLL_MAX
 from .state import (
     VIEW_PROPERTIES,
@@ -107,11 +107,12 @@ class ToolsBatch:
     # ---- reads -----------------------------------------------------------------------------------------------------
     def locate(self) -> None:
         """Find every VM once (a VM that cannot be found fails alone), then read every view in one call."""
-        for vm in self.vms:
-            try:
-                vm.moid = find_vm(self.client, **{k: v for k, v in vm.lookup.items() if v is not None}).moid
-            except (VmLookupError, VSphereError) as exc:
-                vm.fail_from(exc)
+        lookups = [{key: value for key, value in vm.lookup.items() if value is not None} for vm in self.vms]
+        for vm, found in zip(self.vms, find_vms(self.client, lookups), strict=True):
+            if isinstance(found, (VmLookupError, VSphereError)):
+                vm.fail_from(found)
+            else:
+                vm.moid = found.moid
         self.started = self.clock()
         self.read(0.0)
 

@@ -33,6 +33,13 @@ class FakeClock:
         self.now += seconds
 
 
+class Ref:
+    """A managed object reference as pyVmomi gives it in a property (its type and moid)."""
+
+    def __init__(self, kind: str, moid: str):
+        self._wsdlName, self._moId = kind, moid
+
+
 class FakeVSphere:
     def __init__(self):
         self.vms: dict[str, dict] = {}
@@ -44,6 +51,8 @@ class FakeVSphere:
         self.many_reads: list[list[str]] = []  # the moids of each get_properties_of call
         self.upgrade_result = "guestToolsCurrent"
         self.calls: list[tuple] = []
+        self.listings: list[str] = []  # the kind of each list_properties call
+        self.walks: list[str] = []  # the moid of each inventory_path call
         self.closed = False
 
     def add_vm(self, moid: str, folder: str = "Workloads", datacenter: str = "SDDC-Datacenter", **props) -> dict:
@@ -91,11 +100,35 @@ class FakeVSphere:
                 del self.tools_start_after_polls[moid]
                 vm["guest.toolsRunningStatus"] = "guestToolsRunning"
 
+    def _tree(self) -> tuple[dict, dict]:
+        """The containers of every VM's ancestors (moid -> (kind, name, parent reference)) and each VM's parent."""
+        containers, parents = {}, {}
+        for vm_moid, chain in self.ancestors.items():
+            parent, path = None, ""
+            for kind, name in chain:
+                path += "/" + name
+                moid = f"{kind}:{path}"
+                containers.setdefault(moid, (kind, name, parent))
+                parent = Ref(kind, moid)
+            parents[vm_moid] = parent
+        return containers, parents
+
     def list_properties(self, kind: str, paths: list[str]) -> list[tuple[str, dict]]:
-        assert kind == "VirtualMachine"
-        return [(moid, {p: vm[p] for p in paths if p in vm}) for moid, vm in self.vms.items()]
+        self.listings.append(kind)
+        containers, parents = self._tree()
+        if kind == "VirtualMachine":
+            return [
+                (moid, {p: value for p, value in {**vm, "parent": parents.get(moid)}.items() if p in paths and value})
+                for moid, vm in self.vms.items()
+            ]
+        return [
+            (moid, {"name": name, **({"parent": parent} if parent else {})})
+            for moid, (container_kind, name, parent) in containers.items()
+            if container_kind == kind
+        ]
 
     def inventory_path(self, kind: str, moid: str) -> list[tuple[str, str]]:
+        self.walks.append(moid)
         return self.ancestors[moid]
 
     # ---- changes ----------------------------------------------------------------------------------------------------

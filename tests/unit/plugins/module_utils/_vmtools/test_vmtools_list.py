@@ -208,6 +208,33 @@ def test_a_vm_not_found_fails_alone_with_its_candidates(vcenter, clock):
     assert [r["failed"] for label, r in results.items() if label != "x"] == [False, False, False]
 
 
+def test_vms_named_by_name_are_found_from_one_listing_of_each_kind_not_a_walk_per_vm(clock):
+    fake = FakeVSphere()
+    for number in range(1, 41):
+        fake.add_vm(f"vm-{number}", name=f"app-{number:02}", folder="Workloads/app" if number % 2 else "Workloads")
+    entries = [{"name": f"app-{number:02}", "state": "present"} for number in range(1, 41)]
+    run = batch(fake, clock, [*entries, {"name": "app-01", "folder": "Workloads", "label": "x", "state": "present"}])
+    run.locate()
+    results = run.results()
+    assert sorted(fake.listings) == ["Datacenter", "Folder", "VirtualApp", "VirtualMachine"]
+    assert fake.walks == []
+    assert all(not results[f"app-{number:02}"]["failed"] for number in range(1, 41))
+    # the same verdicts as a lookup one by one: app-01 is in Workloads/app, not in Workloads
+    assert results["x"]["failed"] and results["x"]["candidates"] == ["/SDDC-Datacenter/vm/Workloads/app/app-01"]
+
+
+def test_a_vm_below_an_unlisted_kind_of_parent_is_found_through_its_own_walk(clock):
+    fake = FakeVSphere()
+    fake.add_vm("vm-1", name="web-win-01")
+    fake.add_vm("vm-2", name="web-win-02")
+    fake.ancestors["vm-2"] = [*fake.ancestors["vm-2"], ("ResourcePool", "pool")]
+    run = batch(fake, clock, [{"name": "web-win-01", "state": "present"}, {"name": "web-win-02", "state": "present"}])
+    run.locate()
+    results = run.results()
+    assert fake.walks == ["vm-2"]
+    assert not results["web-win-01"]["failed"] and not results["web-win-02"]["failed"]
+
+
 def test_a_vm_removed_while_waited_for(vcenter, clock):
     run = batch(vcenter, clock, ENTRIES[:1])
     run.locate()
