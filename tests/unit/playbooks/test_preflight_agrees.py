@@ -69,7 +69,7 @@ def test_c_the_recovery_point_is_judged_by_the_module_not_by_jinja():
     assert "'recovery_point': preflight_recovery_point," in request
     assert "'max_data_loss': preflight_max_data_loss," in request
     assert _judge()["vms"] == "{{ item.vms }}"
-    for path in ("main.yml", "record.yml"):
+    for path in ("main.yml", "decide.yml"):
         text = (ROOT / "roles" / "preflight" / "tasks" / path).read_text()
         assert "| float" not in text and "to_datetime" not in text, "no duration or age computed in Jinja"
 
