@@ -204,7 +204,7 @@ class _ItemReprotect:
         self.body = self.request = None
         self.warnings: list[str] = []
         self.job = None
-        self.job_name = self.first_delay = self.retry_at = None
+        self.job_name = self.first_delay = self.retry_at = self.refused_at = None
         self.attached = False
         self.finished = False
         self.finished_at = None  # when the shared poller saw its job finished: the items read after share a listing
@@ -267,7 +267,10 @@ class _ItemReprotect:
         """Submit (or follow the job already running); a refusal during the agent window schedules a retry."""
         if self.retry_at is not None:
             self.retry_at = None
-            self.running = self.service.running_job_of_kind(self.reread(), "reprotect", "protected item")
+            # read after the refusal (in the list forms from the vault listing the waiting items share): a reprotect
+            # someone else started meanwhile is attached to, not submitted again
+            fresh = self.service.resources.read_after_job(self.item, self.refused_at)
+            self.running = self.service.running_job_of_kind(fresh, "reprotect", "protected item")
         if self.running is not None:
             self.job_name, self.first_delay = self.running, None
             return
@@ -316,6 +319,7 @@ class _ItemReprotect:
 
     def _retry_later(self, message: str) -> None:
         self.job_name = None
+        self.refused_at = time.monotonic()  # the resources' clock (read_after_job)
         delay = self.window.next_delay(message)
         if delay is None:
             raise AsrError(
@@ -392,19 +396,19 @@ def _follow(service: AsrService, flight: _ItemReprotect) -> None:
 
 def _sleep_until_retry(service: AsrService, flight: _ItemReprotect) -> None:
     """Sleep until the item's retry is due. The backoff overshoots the moment the agent registers by up to its step
-    (which grows to 8 poll intervals), so a longer sleep is cut into poll intervals, after each of which the item is
-    read again (in the list forms from one vault listing shared by every waiting item, at most one per poll
+    (which grows to 8 poll intervals), so the item is read when it is refused and again after every poll interval of
+    its sleep (in the list forms from one vault listing shared by every waiting item, at most one per poll
     interval): an item whose agent registered (isAgentRegistrationSuccessfulAfterFailover) is retried at once. Where
-    the service never sets the flag, the backoff runs as before, with that read added."""
+    the service never sets the flag, the backoff runs as before, with those reads added."""
     step = max(1.0, service.options.poll_interval)
     while flight.retry_at is not None:
+        # the resources' clock: a listing another item started within the last poll interval serves this one too
+        flight.retry_if_registered(time.monotonic() - step)
         due = flight.retry_at - service.clock()
         if due <= step:
             service.sleep(max(0.0, due))
             return
         service.sleep(step)
-        # the resources' clock: a listing another item started within the last poll interval serves this one too
-        flight.retry_if_registered(time.monotonic() - step)
 
 
 def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest, capture=False) -> dict:
