@@ -19,10 +19,11 @@ description:
     the per-item results in RV(items).
   - While the Mobility agent re-registers after the VM boots (up to 15 minutes), reprotect fails with an
     "agent not installed" error; the module retries with backoff within O(agent_registration_timeout) and reports
-    its progress. While a retry is more than one O(poll_interval) away, the item is read again every O(poll_interval)
-    (one vault listing for every VM waiting, with O(protected_items)), and once it shows the agent registered
-    (C(isAgentRegistrationSuccessfulAfterFailover)) the VM is retried at once. Each VM is retried when it is due,
-    not after the other VMs' jobs. Any other error fails at once with its ASR code, message, possible causes and
+    its progress. After a refusal the item is read at once and every O(poll_interval) until its retry (one vault
+    listing for every VM waiting, with O(protected_items)). Once it shows the agent registered
+    (C(isAgentRegistrationSuccessfulAfterFailover)) the VM is retried at once; while it shows the agent not
+    registered, the retry waits for the backoff's longest step (8 O(poll_interval)s, at most 180 s) after the
+    refusal rather than try too early. Each VM is retried when it is due, not after the other VMs' jobs. Any other error fails at once with its ASR code, message, possible causes and
     recommended action.
   - Already reprotected items report C(changed=false); a reprotect job already running is attached to.
 author:

@@ -204,7 +204,7 @@ class _ItemReprotect:
         self.body = self.request = None
         self.warnings: list[str] = []
         self.job = None
-        self.job_name = self.first_delay = self.retry_at = self.refused_at = None
+        self.job_name = self.first_delay = self.retry_at = self.refused_at = self.refused_clock = None
         self.attached = False
         self.finished = False
         self.finished_at = None  # when the shared poller saw its job finished: the items read after share a listing
@@ -306,20 +306,28 @@ class _ItemReprotect:
         self.finished_at = self.service.seen_finished(self.job)
 
     def retry_if_registered(self, since: float) -> None:
-        """Retry now, not at the end of the backoff, when the item read (from a listing started at or after ``since``)
-        shows the Mobility agent registered."""
-        if self.retry_at is None or self.retry_at <= self.service.clock():
+        """Read the item (from a listing started at or after ``since``) while its retry waits: the Mobility agent
+        registered, retry now; not registered, hold the retry until the backoff's longest step after the refusal
+        (a try before the agent registers is refused again, and its job holds the item for a minute); the item does
+        not say, the backoff goes on (docs/asr-contract.md)."""
+        now = self.service.clock()
+        if self.retry_at is None or self.retry_at <= now:
             return
         try:
             item = self.service.resources.read_after_job(self.item, since)
         except AzureApiError:
             return  # the backoff goes on
-        if agent_registered_after_failover(item):
-            self.retry_at = self.service.clock()
+        registered = agent_registered_after_failover(item)
+        if registered:
+            self.retry_at = now
+        elif registered is False:
+            window_end = self.window.started + self.window.timeout
+            self.retry_at = max(self.retry_at, min(self.refused_clock + self.window.max_delay, window_end))
 
     def _retry_later(self, message: str) -> None:
         self.job_name = None
         self.refused_at = time.monotonic()  # the resources' clock (read_after_job)
+        self.refused_clock = self.service.clock()
         delay = self.window.next_delay(message)
         if delay is None:
             raise AsrError(

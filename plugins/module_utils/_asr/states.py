@@ -155,10 +155,11 @@ def is_committed(item: dict) -> bool:
     return "committed" in (item.get("protection_state") or "").lower() or allows(item, *REPROTECT_OPERATIONS)
 
 
-def agent_registered_after_failover(item: dict) -> bool:
-    """The Mobility agent re-registered after the failover's boot (isAgentRegistrationSuccessfulAfterFailover of the
-    modernized providers, read-only; absent elsewhere, and then never true)."""
-    return (item.get("provider_specific_details") or {}).get("is_agent_registration_successful_after_failover") is True
+def agent_registered_after_failover(item: dict) -> bool | None:
+    """Whether the Mobility agent re-registered after the failover's boot (isAgentRegistrationSuccessfulAfterFailover
+    of the modernized providers, read-only): True, False, or None where the item does not say (other providers)."""
+    flag = (item.get("provider_specific_details") or {}).get("is_agent_registration_successful_after_failover")
+    return flag if isinstance(flag, bool) else None
 
 
 def is_reprotect_ready(item: dict) -> bool:

@@ -200,3 +200,62 @@ def test_a_vm_whose_agent_registered_is_retried_at_the_next_poll_not_at_the_end_
     assert never_at[3] - never_at[2] >= 4
     assert shown_at[3] - shown_at[2] < never_at[3] - never_at[2]
     assert shown_at[3] - shown_at[2] <= 2
+
+
+def test_a_vm_whose_item_reads_its_agent_not_registered_is_held_then_retried_once_it_reads_registered():
+    """No doomed tries while the item says its agent is not registered: each would be refused and its job would hold
+    the item; the retry follows the first read that shows the agent registered."""
+    resources = three_committed()
+    for name in ("job-1", "job-2", "job-3"):
+        resources.jobs[name] = agent_job(name)
+    vm1 = next(value for value in resources.items.values() if value["name"] == "vm1")
+    details = vm1.setdefault("provider_specific_details", {})
+    details["is_agent_registration_successful_after_failover"] = False
+    run = service(resources)  # poll_interval 1: the backoff would retry after 1, 2, then 4 s
+    registers_at = 5.5
+    read = resources.read_after_job
+
+    def read_after_job(value, since=None):
+        if run.clock() >= registers_at:
+            details["is_agent_registration_successful_after_failover"] = True
+        return read(value, since)
+
+    resources.read_after_job = read_after_job
+    posted_at = []
+    protect = resources.on_post
+
+    def post(resource_id, action, body):
+        posted_at.append(run.clock())
+        if details["is_agent_registration_successful_after_failover"]:
+            resources.jobs[f"job-{len(resources.posts)}"] = {
+                "name": f"job-{len(resources.posts)}",
+                "state": "Succeeded",
+            }
+        protect(resource_id, action, body)
+
+    resources.on_post = post
+    outcome = reprotect.reprotect_items(run, ["vm1"], REQUEST)
+    assert outcome.extra["items"]["vm1"]["changed"]
+    assert len(posted_at) == 2  # refused once, then held: no try while the item said "not registered"
+    assert registers_at <= posted_at[1] <= registers_at + 1  # retried at the first read after it registered
+
+
+def test_a_vm_whose_item_keeps_saying_not_registered_is_still_retried_after_the_longest_backoff_step():
+    """The flag only ever spares tries: if it never turns true, the retry comes once the longest step has passed."""
+    resources = three_committed()
+    resources.jobs["job-1"] = agent_job("job-1")
+    vm1 = next(value for value in resources.items.values() if value["name"] == "vm1")
+    vm1.setdefault("provider_specific_details", {})["is_agent_registration_successful_after_failover"] = False
+    run = service(resources)
+    posted_at = []
+    protect = resources.on_post
+
+    def post(resource_id, action, body):
+        posted_at.append(run.clock())
+        protect(resource_id, action, body)
+
+    resources.on_post = post
+    outcome = reprotect.reprotect_items(run, ["vm1"], REQUEST)
+    assert outcome.extra["items"]["vm1"]["changed"]
+    assert len(posted_at) == 2
+    assert 8 <= posted_at[1] - posted_at[0] <= 10  # the longest step (8 poll intervals) after the refusal
