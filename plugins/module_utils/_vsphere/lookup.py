@@ -178,7 +178,8 @@ def locations_by_name(
 
     ``vms`` holds ``(moid, name, parent moid)``; ``containers`` maps the moid of every Folder, Datacenter (and any
     other parent) to ``(type, name, parent moid)``. No call per VM: the inventory reads each kind once. With
-    ``strict``, a VM with an ancestor outside ``containers`` has None as its location (its place is not known).
+    ``strict``, a VM with an ancestor outside ``containers`` below its datacenter has None as its location (its place
+    is not known); above the datacenter (the root folder, which a container view does not list) nothing counts.
     """
     found: dict[str, list[VmLocation | None]] = {}
     for moid, name, parent in vms:
@@ -188,7 +189,7 @@ def locations_by_name(
             kind, container_name, parent_of_parent = containers[parent]
             ancestors.append((kind, container_name))
             parent = parent_of_parent
-        known = parent is None or not strict
+        known = parent is None or not strict or any(kind == "Datacenter" for kind, _name in ancestors)
         found.setdefault(name, []).append(
             location_from_ancestors(moid, name, list(reversed(ancestors))) if known else None
         )

@@ -121,10 +121,11 @@ class FakeVSphere:
                 (moid, {p: value for p, value in {**vm, "parent": parents.get(moid)}.items() if p in paths and value})
                 for moid, vm in self.vms.items()
             ]
+        # as a container view of the root folder: everything below the root, not the root itself
         return [
             (moid, {"name": name, **({"parent": parent} if parent else {})})
             for moid, (container_kind, name, parent) in containers.items()
-            if container_kind == kind
+            if container_kind == kind and parent is not None
         ]
 
     def inventory_path(self, kind: str, moid: str) -> list[tuple[str, str]]:
