@@ -23,8 +23,8 @@ description:
     listing for every VM waiting, with O(protected_items)). Once it shows the agent registered
     (C(isAgentRegistrationSuccessfulAfterFailover)) the VM is retried at once; while it shows the agent not
     registered, the retry waits for the backoff's longest step (8 O(poll_interval)s, at most 180 s) after the
-    refusal rather than try too early. Each VM is retried when it is due, not after the other VMs' jobs. Any other error fails at once with its ASR code, message, possible causes and
-    recommended action.
+    refusal rather than try too early. Each VM is retried when it is due, not after the other VMs' jobs. Any other
+    error fails at once with its ASR code, message, possible causes and recommended action.
   - Already reprotected items report C(changed=false); a reprotect job already running is attached to.
 author:
   - avsdr.site_recovery contributors (@avsdr)
