@@ -22,18 +22,20 @@ import proctree  # noqa: E402
 
 # hold: an "emulator" in a session of its own that nothing stops (its pid in emulator.pid), an EXIT trap that
 # writes trap.out, then a long foreground command. deaf: the same, deaf to SIGINT and SIGTERM. fail: fails once
-# the other step runs. leak: passes, leaving its "emulator" running.
+# the other step runs. leak: passes, leaving its "emulator" running. The "emulator" is named in emulator.pid once
+# setsid has become it (until then its command line is "setsid sleep 600", and the queue could name it so).
+EMULATOR = "setsid sleep 600 & p=$$!; until grep -qx sleep /proc/$$p/comm; do sleep 0.01; done; echo $$p > emulator.pid"
 MAKEFILE = textwrap.dedent(
-    """
+    f"""
     SHELL := /bin/bash
     hold:
-    \t@trap 'echo $@ > trap.out' EXIT; setsid sleep 600 & echo $$! > emulator.pid; touch started; sleep 600
+    \t@trap 'echo $@ > trap.out' EXIT; {EMULATOR}; touch started; sleep 600
     deaf:
-    \t@trap '' INT TERM; setsid sleep 600 & echo $$! > emulator.pid; touch started; sleep 600
+    \t@trap '' INT TERM; {EMULATOR}; touch started; sleep 600
     fail:
     \t@while [ ! -e started ]; do sleep 0.05; done; false
     leak:
-    \t@setsid sleep 600 & echo $$! > emulator.pid
+    \t@{EMULATOR}
     """
 )
 
