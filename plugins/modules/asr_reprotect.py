@@ -19,11 +19,12 @@ description:
     the per-item results in RV(items).
   - While the Mobility agent re-registers after the VM boots (up to 15 minutes), reprotect fails with an
     "agent not installed" error; the module retries with backoff within O(agent_registration_timeout) and reports
-    its progress. After a refusal the item is read at once and every O(poll_interval) until its retry (one vault
-    listing for every VM waiting, with O(protected_items)). Once it shows the agent registered
-    (C(isAgentRegistrationSuccessfulAfterFailover)) the VM is retried at once; while it shows the agent not
-    registered, the retry waits for the backoff's longest step (8 O(poll_interval)s, at most 180 s) after the
-    refusal rather than try too early. Each VM is retried when it is due, not after the other VMs' jobs. Any other
+    its progress. Where the item says whether the agent registered since the failover
+    (C(isAgentRegistrationSuccessfulAfterFailover), the modernized providers), no VM is tried while it says not
+    registered, neither first nor again; the item is read every O(poll_interval) (one vault listing for every VM
+    waiting, with O(protected_items)) and the VM is tried as soon as it says registered, or once more when
+    O(agent_registration_timeout) ends. Elsewhere each refusal is retried with backoff, the item read at once and
+    every O(poll_interval) meanwhile. Each VM is tried when it is due, not after the other VMs' jobs. Any other
     error fails at once with its ASR code, message, possible causes and recommended action.
   - Already reprotected items report C(changed=false); a reprotect job already running is attached to.
 author:

@@ -6,12 +6,14 @@
 Plan-level reprotect does not work for the VMware providers, so a plan is fanned out item by item; a list of items
 (the runbook's reprotect phase, one module run for every committed VM) is submitted and waited for the same way. While
 the Mobility agent re-registers after boot, reprotect fails with "agent not installed": that is retried with backoff
-within ``agent_registration_timeout``; any other failure stops at once (for a list: that item stops, the others go
-on, and the run fails at the end naming every item that failed).
+within ``agent_registration_timeout``, and an item that says its agent is not registered is not tried until it says
+so (docs/asr-contract.md); any other failure stops at once (for a list: that item stops, the others go on, and the
+run fails at the end naming every item that failed).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -204,7 +206,9 @@ class _ItemReprotect:
         self.body = self.request = None
         self.warnings: list[str] = []
         self.job = None
-        self.job_name = self.first_delay = self.retry_at = self.refused_at = self.refused_clock = None
+        self.job_name = self.first_delay = self.retry_at = self.refused_at = None
+        self.held = False  # the first try waited (or needed not wait) for the item to read its agent registered
+        self.held_at = None
         self.attached = False
         self.finished = False
         self.finished_at = None  # when the shared poller saw its job finished: the items read after share a listing
@@ -264,16 +268,24 @@ class _ItemReprotect:
         return self.service.resources.read_after_job(self.item, self.finished_at)
 
     def start(self) -> None:
-        """Submit (or follow the job already running); a refusal during the agent window schedules a retry."""
+        """Submit (or follow the job already running); an item that reads its agent not registered waits for it
+        first, and a refusal during the agent window schedules a retry."""
         if self.retry_at is not None:
             self.retry_at = None
-            # read after the refusal (in the list forms from the vault listing the waiting items share): a reprotect
-            # someone else started meanwhile is attached to, not submitted again
+            if self.held_at is not None:  # the first try waited for the agent: reported as waiting in the window
+                self.window.waited += self.service.clock() - self.held_at
+                self.held_at = None
+            # read after the refusal or the hold (in the list forms from the vault listing the waiting items share): a
+            # reprotect someone else started meanwhile is attached to, not submitted again
             fresh = self.service.resources.read_after_job(self.item, self.refused_at)
             self.running = self.service.running_job_of_kind(fresh, "reprotect", "protected item")
         if self.running is not None:
             self.job_name, self.first_delay = self.running, None
             return
+        if not self.held and not self.service.check_mode and agent_registered_after_failover(self.item) is False:
+            self._hold_for_agent()
+            return
+        self.held = True  # held once at most: the hold ends when the item reads registered, or with the window
         try:
             submission = self.service.submit(self.item, REPROTECT, self.body, "reprotect", self.reread)
         except AzureApiError as error:
@@ -306,10 +318,10 @@ class _ItemReprotect:
         self.finished_at = self.service.seen_finished(self.job)
 
     def retry_if_registered(self, since: float) -> None:
-        """Read the item (from a listing started at or after ``since``) while its retry waits: the Mobility agent
-        registered, retry now; not registered, hold the retry until the backoff's longest step after the refusal
-        (a try before the agent registers is refused again, and its job holds the item for a minute); the item does
-        not say, the backoff goes on (docs/asr-contract.md)."""
+        """Read the item (from a listing started at or after ``since``) while its try waits: the Mobility agent
+        registered, try now; not registered, no try before the agent window ends (a try before the agent registers
+        is refused, and its failed job holds the item for a minute); the item does not say, the backoff goes on
+        (docs/asr-contract.md)."""
         now = self.service.clock()
         if self.retry_at is None or self.retry_at <= now:
             return
@@ -321,13 +333,20 @@ class _ItemReprotect:
         if registered:
             self.retry_at = now
         elif registered is False:
-            window_end = self.window.started + self.window.timeout
-            self.retry_at = max(self.retry_at, min(self.refused_clock + self.window.max_delay, window_end))
+            self.retry_at = max(self.retry_at, self.window.ends())
+
+    def _hold_for_agent(self) -> None:
+        """The item reads its agent not registered since the failover: its first try waits as a refused one would,
+        without the refusal (no failed job in the vault, no item held by it)."""
+        self.held = True
+        self.held_at = self.service.clock()
+        self.window.open()
+        self.refused_at = time.monotonic()  # the resources' clock (read_after_job)
+        self.retry_at = self.window.ends()
 
     def _retry_later(self, message: str) -> None:
         self.job_name = None
         self.refused_at = time.monotonic()  # the resources' clock (read_after_job)
-        self.refused_clock = self.service.clock()
         delay = self.window.next_delay(message)
         if delay is None:
             raise AsrError(
@@ -403,20 +422,24 @@ def _follow(service: AsrService, flight: _ItemReprotect) -> None:
 
 
 def _sleep_until_retry(service: AsrService, flight: _ItemReprotect) -> None:
-    """Sleep until the item's retry is due. The backoff overshoots the moment the agent registers by up to its step
-    (which grows to 8 poll intervals), so the item is read when it is refused and again after every poll interval of
-    its sleep (in the list forms from one vault listing shared by every waiting item, at most one per poll
-    interval): an item whose agent registered (isAgentRegistrationSuccessfulAfterFailover) is retried at once. Where
-    the service never sets the flag, the backoff runs as before, with those reads added."""
+    """Sleep until the item's try is due. The backoff overshoots the moment the agent registers by up to its step
+    (which grows to 8 poll intervals), so the item is read when it is refused (or held) and again at every tick of a
+    poll-interval grid that every waiting item shares (in the list forms from one vault listing per tick, which every
+    waiting item reads as soon as it is in): an item whose agent registered (isAgentRegistrationSuccessfulAfterFailover)
+    is tried at once. Where the service never sets the flag, the backoff runs as before, with those reads added."""
     step = max(1.0, service.options.poll_interval)
+    # the resources' clock: a listing another item started within the last poll interval serves this one too
+    since = time.monotonic() - step
     while flight.retry_at is not None:
-        # the resources' clock: a listing another item started within the last poll interval serves this one too
-        flight.retry_if_registered(time.monotonic() - step)
-        due = flight.retry_at - service.clock()
-        if due <= step:
+        flight.retry_if_registered(since)
+        now = service.clock()
+        due = flight.retry_at - now
+        tick = (math.floor(now / step) + 1) * step  # the next tick, the same moment for every waiting item
+        if due <= tick - now:
             service.sleep(max(0.0, due))
             return
-        service.sleep(step)
+        service.sleep(tick - now)
+        since = time.monotonic() - max(0.0, service.clock() - tick)  # the tick, on the resources' clock
 
 
 def _reprotect_all(service: AsrService, items: list[dict], request: ReprotectRequest, capture=False) -> dict:

@@ -57,7 +57,8 @@ def backoff_delay(attempt: int, base: float, cap: float) -> float:
 class AgentWindowRetry:
     """Bounded retries while reprotect fails because the Mobility agent is not registered yet.
 
-    The window opens at the first such failure and lasts ``timeout`` seconds of wall time (jobs included).
+    The window opens at the first such failure (or when the item says its agent is not registered, before a try) and
+    lasts ``timeout`` seconds of wall time (jobs included).
     """
 
     def __init__(self, timeout: float, base_delay: float, max_delay: float = 180.0, clock=time.monotonic):
@@ -81,6 +82,15 @@ class AgentWindowRetry:
             return None
         self.waited += delay
         return delay
+
+    def open(self) -> None:
+        """Open the window before any failure (the item says its agent is not registered yet)."""
+        if self.started is None:
+            self.started = self.clock()
+
+    def ends(self) -> float:
+        """When the window ends (it must be open)."""
+        return self.started + self.timeout
 
     def elapsed(self) -> float:
         return 0.0 if self.started is None else self.clock() - self.started

@@ -202,16 +202,15 @@ def test_a_vm_whose_agent_registered_is_retried_at_the_next_poll_not_at_the_end_
     assert shown_at[3] - shown_at[2] <= 2
 
 
-def test_a_vm_whose_item_reads_its_agent_not_registered_is_held_then_retried_once_it_reads_registered():
-    """No doomed tries while the item says its agent is not registered: each would be refused and its job would hold
-    the item; the retry follows the first read that shows the agent registered."""
+def test_a_vm_whose_item_reads_its_agent_not_registered_is_not_tried_before_it_reads_registered():
+    """No doomed try while the item says its agent is not registered: it would be refused, and its failed job would
+    hold the item (the VM that registers meanwhile waits for it) and stay in the vault's jobs; the one try follows
+    the first read that shows the agent registered."""
     resources = three_committed()
-    for name in ("job-1", "job-2", "job-3"):
-        resources.jobs[name] = agent_job(name)
     vm1 = next(value for value in resources.items.values() if value["name"] == "vm1")
     details = vm1.setdefault("provider_specific_details", {})
     details["is_agent_registration_successful_after_failover"] = False
-    run = service(resources)  # poll_interval 1: the backoff would retry after 1, 2, then 4 s
+    run = service(resources)  # poll_interval 1
     registers_at = 5.5
     read = resources.read_after_job
 
@@ -226,22 +225,23 @@ def test_a_vm_whose_item_reads_its_agent_not_registered_is_held_then_retried_onc
 
     def post(resource_id, action, body):
         posted_at.append(run.clock())
-        if details["is_agent_registration_successful_after_failover"]:
-            resources.jobs[f"job-{len(resources.posts)}"] = {
-                "name": f"job-{len(resources.posts)}",
-                "state": "Succeeded",
-            }
+        name = f"job-{len(resources.posts)}"
+        registered = details["is_agent_registration_successful_after_failover"]
+        resources.jobs[name] = {"name": name, "state": "Succeeded"} if registered else agent_job(name)
         protect(resource_id, action, body)
 
     resources.on_post = post
     outcome = reprotect.reprotect_items(run, ["vm1"], REQUEST)
     assert outcome.extra["items"]["vm1"]["changed"]
-    assert len(posted_at) == 2  # refused once, then held: no try while the item said "not registered"
-    assert registers_at <= posted_at[1] <= registers_at + 1  # retried at the first read after it registered
+    assert len(posted_at) == 1  # no try while the item said "not registered"
+    assert registers_at <= posted_at[0] <= registers_at + 1  # tried at the first read after it registered
+    waited = outcome.extra["items"]["vm1"]["agent_registration"]
+    assert waited["retries"] == 0 and waited["waited_seconds"] >= registers_at
 
 
-def test_a_vm_whose_item_keeps_saying_not_registered_is_still_retried_after_the_longest_backoff_step():
-    """The flag only ever spares tries: if it never turns true, the retry comes once the longest step has passed."""
+def test_a_vm_whose_item_keeps_saying_not_registered_is_tried_once_at_the_end_of_the_agent_window():
+    """If the item never says registered, the VM is still tried, once, when the agent window ends: a try the service
+    refuses then fails that VM naming the window (were the flag wrong, that try would succeed)."""
     resources = three_committed()
     resources.jobs["job-1"] = agent_job("job-1")
     vm1 = next(value for value in resources.items.values() if value["name"] == "vm1")
@@ -255,7 +255,7 @@ def test_a_vm_whose_item_keeps_saying_not_registered_is_still_retried_after_the_
         protect(resource_id, action, body)
 
     resources.on_post = post
-    outcome = reprotect.reprotect_items(run, ["vm1"], REQUEST)
-    assert outcome.extra["items"]["vm1"]["changed"]
-    assert len(posted_at) == 2
-    assert 8 <= posted_at[1] - posted_at[0] <= 10  # the longest step (8 poll intervals) after the refusal
+    with pytest.raises(AsrError) as raised:
+        reprotect.reprotect_items(run, ["vm1"], REQUEST)
+    assert posted_at == [REQUEST.agent_registration_timeout]
+    assert "did not register within" in raised.value.details["items"]["vm1"]["error"]["msg"]
