@@ -63,8 +63,8 @@ def alive(pid: int) -> bool:
 def runs():
     started: list[subprocess.Popen] = []
     yield started
-    for run in started:  # whatever a failed test left behind
-        run.kill()
+    for run in started:  # whatever a test left behind, its worker and module included (they left its session)
+        proctree.kill([run.pid])
         run.wait()
 
 
