@@ -72,10 +72,8 @@ class AgentWindowRetry:
 
     def next_delay(self, message: str) -> float | None:
         """The delay before the next try, or None when the window is spent (the caller then fails)."""
-        now = self.clock()
-        if self.started is None:
-            self.started = now
-        remaining = self.started + self.timeout - now
+        self.open()
+        remaining = self.ends() - self.clock()
         delay = min(backoff_delay(len(self.attempts), self.base_delay, self.max_delay), remaining)
         self.attempts.append(message)
         if delay <= 0:
